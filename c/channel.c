@@ -1,0 +1,919 @@
+/*
+ * channel.c --
+ *
+ *	The "mmap" channel driver, after the Tcl core's own drivers
+ *	(unix/tclUnixChan.c, generic/tclZlib.c): reads and writes copy
+ *	between Tcl's buffers and the mapping under the fault guard; seek
+ *	moves a 64-bit position within [0, length]; writes wrap at the end
+ *	when -cyclic is on; fileevent is served by a timer, since memory is
+ *	always ready and there is no descriptor to select on.
+ *
+ *	Errors the generic layer cannot word (a truncated file, a protected
+ *	page) go through Tcl_SetChannelError as return options, so that read,
+ *	gets and puts report them with errorCode {MMAP ...}.
+ */
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include "channel.h"
+#include "errors.h"
+#include "region.h"
+
+/*
+ * The smallest read handed to Tcl after a seek.  Sequential reads double
+ * it up to the channel's buffer size, so bulk reads move whole buffers
+ * while a seek+read of a few bytes does not copy a large buffer's worth.
+ */
+
+#define MIN_READ_CHUNK 4096
+
+const char *const mmapSyncNames[] = { "none", "async", "sync", NULL };
+
+static int	MmapClose2Proc(ClientData instanceData, Tcl_Interp *interp,
+		    int flags);
+static int	MmapInputProc(ClientData instanceData, char *buf,
+		    int bufSize, int *errorCodePtr);
+static int	MmapOutputProc(ClientData instanceData, const char *buf,
+		    int toWrite, int *errorCodePtr);
+static int	MmapSeekProc(ClientData instanceData, long offset,
+		    int mode, int *errorCodePtr);
+static Tcl_WideInt MmapWideSeekProc(ClientData instanceData,
+		    Tcl_WideInt offset, int mode, int *errorCodePtr);
+static int	MmapSetOptionProc(ClientData instanceData,
+		    Tcl_Interp *interp, const char *optionName,
+		    const char *value);
+static int	MmapGetOptionProc(ClientData instanceData,
+		    Tcl_Interp *interp, const char *optionName,
+		    Tcl_DString *dsPtr);
+static void	MmapWatchProc(ClientData instanceData, int mask);
+static int	MmapGetHandleProc(ClientData instanceData, int direction,
+		    ClientData *handlePtr);
+static int	MmapBlockModeProc(ClientData instanceData, int mode);
+static void	MmapThreadActionProc(ClientData instanceData, int action);
+static int	MmapTruncateProc(ClientData instanceData,
+		    Tcl_WideInt length);
+static void	MmapTimerProc(ClientData clientData);
+static uint64_t	FaultOffset(const MmapChannel *mcPtr,
+		    uint64_t accessOffset, uintptr_t addr);
+
+static const Tcl_ChannelType mmapChannelType = {
+    "mmap",			/* Type name, as [chan configure] shows. */
+    TCL_CHANNEL_VERSION_5,	/* v5: wide seek, thread action, truncate. */
+    TCL_CLOSE2PROC,		/* closeProc: we only have close2Proc. */
+    MmapInputProc,		/* Copies out of the mapping. */
+    MmapOutputProc,		/* Copies in, wrapping or refusing. */
+    MmapSeekProc,		/* Narrow seek, for old callers. */
+    MmapSetOptionProc,		/* -cyclic, -sync. */
+    MmapGetOptionProc,		/* Those and -shared, -length, -offset. */
+    MmapWatchProc,		/* fileevent interest: arms the timer. */
+    MmapGetHandleProc,		/* No OS handle to hand out. */
+    MmapClose2Proc,		/* Sync if written and shared, unmap. */
+    MmapBlockModeProc,		/* Memory never blocks: accept either. */
+    NULL,			/* flushProc: unused by the core. */
+    NULL,			/* handlerProc: not a stacked channel. */
+    MmapWideSeekProc,		/* 64-bit seek and tell. */
+    MmapThreadActionProc,	/* Moves the timer with the channel. */
+    MmapTruncateProc		/* chan truncate: refused, see resize. */
+};
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * MmapChannelAlloc --
+ *
+ *	A zeroed instance with the defaults of a new map: -cyclic 1,
+ *	-sync async.
+ *
+ * Results:
+ *	The instance; the caller fills in the map and registers it.
+ *
+ * Side effects:
+ *	Memory allocation.
+ *
+ *----------------------------------------------------------------------
+ */
+
+MmapChannel *
+MmapChannelAlloc(void)
+{
+    MmapChannel *mcPtr = ckalloc(sizeof(MmapChannel));
+
+    memset(mcPtr, 0, sizeof(MmapChannel));
+    mcPtr->map.fd = -1;
+    mcPtr->cyclic = 1;
+    mcPtr->syncMode = MMAP_SYNC_ASYNC;
+    mcPtr->readChunk = MIN_READ_CHUNK;
+    return mcPtr;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * MmapChannelRegister --
+ *
+ *	Creates the Tcl channel "mmapN" over a mapped instance, registers it
+ *	in interp and sets -buffering none, so every write reaches the map.
+ *
+ * Results:
+ *	The channel.  Cannot fail.
+ *
+ * Side effects:
+ *	The channel now owns mcPtr: closing it unmaps and frees.
+ *
+ *----------------------------------------------------------------------
+ */
+
+Tcl_Channel
+MmapChannelRegister(
+    Tcl_Interp *interp,
+    MmapChannel *mcPtr)
+{
+    static unsigned long counter = 0;
+    unsigned long id = __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED);
+
+    /*
+     * The counter is process-wide so that a channel moved to another
+     * thread or shared with another interp never meets a namesake there.
+     */
+
+    snprintf(mcPtr->name, sizeof(mcPtr->name), "mmap%lu", id);
+    mcPtr->channel = Tcl_CreateChannel(&mmapChannelType, mcPtr->name, mcPtr,
+	    mcPtr->mode);
+    Tcl_RegisterChannel(interp, mcPtr->channel);
+    Tcl_SetChannelOption(NULL, mcPtr->channel, "-buffering", "none");
+    return mcPtr->channel;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * MmapChannelGet --
+ *
+ *	Finds the mmap channel a ::mmap command was given.
+ *
+ * Results:
+ *	TCL_OK with *mcPtrPtr set; TCL_ERROR for an unknown channel (Tcl's
+ *	own error) or one of another type ({MMAP CHANNEL}).
+ *
+ * Side effects:
+ *	None.
+ *
+ *----------------------------------------------------------------------
+ */
+
+int
+MmapChannelGet(
+    Tcl_Interp *interp,
+    Tcl_Obj *nameObj,
+    MmapChannel **mcPtrPtr)
+{
+    Tcl_Channel chan;
+    int mode;
+
+    chan = Tcl_GetChannel(interp, Tcl_GetString(nameObj), &mode);
+    if (chan == NULL) {
+	return TCL_ERROR;
+    }
+    if (Tcl_GetChannelType(chan) != &mmapChannelType) {
+	return MmapError(interp, "CHANNEL", "channel \"%s\" is not an mmap"
+		" channel", Tcl_GetString(nameObj));
+    }
+    *mcPtrPtr = Tcl_GetChannelInstanceData(chan);
+    return TCL_OK;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * MmapChannelRange, MmapChannelWritable --
+ *
+ *	The checks every ::mmap command makes: the byte range lies in the
+ *	mapping; the mapping may be written.
+ *
+ * Results:
+ *	TCL_OK, or TCL_ERROR with {MMAP RANGE} or {MMAP MODE}.
+ *
+ * Side effects:
+ *	None beyond the error.
+ *
+ *----------------------------------------------------------------------
+ */
+
+int
+MmapChannelRange(
+    Tcl_Interp *interp,
+    MmapChannel *mcPtr,
+    uint64_t offset,
+    uint64_t count)
+{
+    if (MmapRangeOk(mcPtr->map.length, offset, count)) {
+	return TCL_OK;
+    }
+    return MmapError(interp, "RANGE", "range %llu+%llu is outside the %llu"
+	    " bytes of \"%s\"", (unsigned long long) offset,
+	    (unsigned long long) count, (unsigned long long) mcPtr->map.length,
+	    mcPtr->name);
+}
+
+int
+MmapChannelWritable(
+    Tcl_Interp *interp,
+    MmapChannel *mcPtr)
+{
+    if (mcPtr->map.flags & MMAP_WRITABLE) {
+	return TCL_OK;
+    }
+    return MmapError(interp, "MODE", "channel \"%s\" is read-only",
+	    mcPtr->name);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * MmapGetRange --
+ *
+ *	Parses the optional "?offset length?" that ends several commands:
+ *	objc is 0 (the whole mapping) or 2.
+ *
+ * Results:
+ *	TCL_OK with the range set; TCL_ERROR for a bad number or a range
+ *	outside the mapping.  The caller has checked objc.
+ *
+ * Side effects:
+ *	None beyond the error.
+ *
+ *----------------------------------------------------------------------
+ */
+
+int
+MmapGetRange(
+    Tcl_Interp *interp,
+    MmapChannel *mcPtr,
+    int objc,
+    Tcl_Obj *const objv[],
+    uint64_t *offsetPtr,
+    uint64_t *countPtr)
+{
+    if (objc == 0) {
+	*offsetPtr = 0;
+	*countPtr = mcPtr->map.length;
+	return TCL_OK;
+    }
+    if (MmapGetSize(interp, objv[0], "offset", 0, offsetPtr) != TCL_OK
+	    || MmapGetSize(interp, objv[1], "length", 0, countPtr) != TCL_OK) {
+	return TCL_ERROR;
+    }
+    return MmapChannelRange(interp, mcPtr, *offsetPtr, *countPtr);
+}
+
+/*
+ * FaultOffset: where to say a fault happened.  memcpy does not touch bytes
+ * in order, so the faulting address itself varies; name instead the first
+ * byte of the access that lies in the faulting page, which is the same
+ * every time.
+ */
+
+static uint64_t
+FaultOffset(
+    const MmapChannel *mcPtr,
+    uint64_t accessOffset,
+    uintptr_t addr)
+{
+    uint64_t areaOffset = (uint64_t) (addr - (uintptr_t) mcPtr->map.area);
+    uint64_t pageStart = MmapAlignDown(areaOffset, MmapPageSize());
+
+    if (addr < (uintptr_t) mcPtr->map.area
+	    || pageStart <= mcPtr->map.delta + accessOffset) {
+	return accessOffset;
+    }
+    return pageStart - mcPtr->map.delta;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * MmapCopyOut, MmapCopyIn --
+ *
+ *	Copy between a buffer and [offset, offset+count) of the mapping (a
+ *	range the caller has checked), refusing protected pages before
+ *	touching anything and catching the fault of a truncated file.
+ *
+ * Results:
+ *	NULL on success, else a new error-options list (MmapFaultOptions).
+ *
+ * Side effects:
+ *	The copy; after a truncation fault, part of it may have happened.
+ *
+ *----------------------------------------------------------------------
+ */
+
+Tcl_Obj *
+MmapCopyOut(
+    MmapChannel *mcPtr,
+    uint64_t offset,
+    void *dst,
+    uint64_t count,
+    const char *verb)
+{
+    uint64_t bad;
+    uintptr_t addr;
+    MmapFault fault;
+
+    if (!MmapMapAccessible(&mcPtr->map, offset, count, MMAP_PAGE_READ,
+	    &bad)) {
+	return MmapFaultOptions(verb, mcPtr->name, MMAP_FAULT_ACCESS, bad);
+    }
+    fault = MmapGuardedCopy(dst, mcPtr->map.base + offset, count,
+	    mcPtr->map.area, mcPtr->map.areaLength, &addr);
+    if (fault != MMAP_FAULT_NONE) {
+	return MmapFaultOptions(verb, mcPtr->name, fault,
+		FaultOffset(mcPtr, offset, addr));
+    }
+    return NULL;
+}
+
+Tcl_Obj *
+MmapCopyIn(
+    MmapChannel *mcPtr,
+    uint64_t offset,
+    const void *src,
+    uint64_t count,
+    const char *verb)
+{
+    uint64_t bad;
+    uintptr_t addr;
+    MmapFault fault;
+
+    if (!MmapMapAccessible(&mcPtr->map, offset, count,
+	    MMAP_PAGE_READ|MMAP_PAGE_WRITE, &bad)) {
+	return MmapFaultOptions(verb, mcPtr->name, MMAP_FAULT_ACCESS, bad);
+    }
+    mcPtr->written = 1;
+    fault = MmapGuardedCopy(mcPtr->map.base + offset, src, count,
+	    mcPtr->map.area, mcPtr->map.areaLength, &addr);
+    if (fault != MMAP_FAULT_NONE) {
+	return MmapFaultOptions(verb, mcPtr->name, fault,
+		FaultOffset(mcPtr, offset, addr));
+    }
+    return NULL;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * MmapGuardedAccess --
+ *
+ *	Runs proc(clientData) on [offset, offset+count) of the mapping with
+ *	the same protection check and fault guard as the copies: for find,
+ *	atomics and anything else that touches mapped bytes in place.
+ *
+ * Results:
+ *	NULL on success, else a new error-options list.
+ *
+ * Side effects:
+ *	Whatever proc does.
+ *
+ *----------------------------------------------------------------------
+ */
+
+Tcl_Obj *
+MmapGuardedAccess(
+    MmapChannel *mcPtr,
+    uint64_t offset,
+    uint64_t count,
+    int pageBits,
+    const char *verb,
+    MmapGuardedProc *proc,
+    void *clientData)
+{
+    uint64_t bad;
+    uintptr_t addr;
+    MmapFault fault;
+
+    if (!MmapMapAccessible(&mcPtr->map, offset, count, pageBits, &bad)) {
+	return MmapFaultOptions(verb, mcPtr->name, MMAP_FAULT_ACCESS, bad);
+    }
+    if (pageBits & MMAP_PAGE_WRITE) {
+	mcPtr->written = 1;
+    }
+    fault = MmapGuardedCall(proc, clientData, mcPtr->map.area,
+	    mcPtr->map.areaLength, &addr);
+    if (fault != MMAP_FAULT_NONE) {
+	return MmapFaultOptions(verb, mcPtr->name, fault,
+		FaultOffset(mcPtr, offset, addr));
+    }
+    return NULL;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * MmapSyncAfterWrite --
+ *
+ *	Applies the -sync policy to bytes just written: msync(MS_ASYNC) or
+ *	msync(MS_SYNC) of their pages.  Only a shared map of a regular file
+ *	has anywhere to sync to; for the others this does nothing.
+ *
+ * Results:
+ *	0 or an errno value.
+ *
+ * Side effects:
+ *	msync(2).
+ *
+ *----------------------------------------------------------------------
+ */
+
+int
+MmapSyncAfterWrite(
+    MmapChannel *mcPtr,
+    uint64_t offset,
+    uint64_t count)
+{
+    if (mcPtr->syncMode == MMAP_SYNC_NONE
+	    || (mcPtr->map.flags & (MMAP_SHARED|MMAP_REGULAR))
+		    != (MMAP_SHARED|MMAP_REGULAR)) {
+	return 0;
+    }
+    return MmapMapSync(&mcPtr->map, offset, count,
+	    mcPtr->syncMode == MMAP_SYNC_SYNC ? MS_SYNC : MS_ASYNC);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * MmapInputProc --
+ *
+ *	Reads from the position up to the end of the mapping; reads never
+ *	wrap.  After a seek the first read hands out MIN_READ_CHUNK bytes
+ *	and sequential reads double that up to the buffer size, so random
+ *	access does not pay for copying whole large buffers.
+ *
+ * Results:
+ *	The count read, 0 at the end (EOF), or -1 with *errorCodePtr set
+ *	and the channel error describing a fault.
+ *
+ * Side effects:
+ *	Moves the position.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static int
+MmapInputProc(
+    ClientData instanceData,
+    char *buf,
+    int bufSize,
+    int *errorCodePtr)
+{
+    MmapChannel *mcPtr = instanceData;
+    uint64_t count, bad;
+    Tcl_Obj *errorObj;
+
+    count = MmapReadCount(mcPtr->map.length, mcPtr->position,
+	    (uint64_t) (bufSize < 0 ? 0 : bufSize));
+    if (count == 0) {
+	return 0;
+    }
+    if (mcPtr->position != mcPtr->lastReadEnd) {
+	mcPtr->readChunk = MIN_READ_CHUNK;
+    }
+    if (count > mcPtr->readChunk) {
+	count = mcPtr->readChunk;
+    }
+
+    /*
+     * Hand out what lies before a protected page; only a read that starts
+     * in one is an error, so that read-ahead does not fail a read whose
+     * own bytes are all accessible.
+     */
+
+    if (!MmapMapAccessible(&mcPtr->map, mcPtr->position, count,
+	    MMAP_PAGE_READ, &bad) && bad > mcPtr->position) {
+	count = bad - mcPtr->position;
+    }
+    errorObj = MmapCopyOut(mcPtr, mcPtr->position, buf, count, "reading");
+    if (errorObj != NULL) {
+	Tcl_SetChannelError(mcPtr->channel, errorObj);
+	*errorCodePtr = EIO;
+	return -1;
+    }
+    mcPtr->position += count;
+    mcPtr->lastReadEnd = mcPtr->position;
+    if (mcPtr->readChunk < (uint64_t) bufSize) {
+	mcPtr->readChunk *= 2;
+    }
+    return (int) count;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * MmapOutputProc --
+ *
+ *	Writes at the position.  With -cyclic the write continues at 0 when
+ *	it reaches the end and the position becomes (start + count) mod
+ *	length; without, a write that does not fit is refused whole (ENOSPC)
+ *	and changes nothing.  Then the -sync policy.
+ *
+ * Results:
+ *	toWrite, or -1 with *errorCodePtr set (and the channel error for a
+ *	fault).
+ *
+ * Side effects:
+ *	Changes mapped bytes and the position.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static int
+MmapOutputProc(
+    ClientData instanceData,
+    const char *buf,
+    int toWrite,
+    int *errorCodePtr)
+{
+    MmapChannel *mcPtr = instanceData;
+    MmapSpan spans[2];
+    uint64_t newPosition, bad;
+    Tcl_Obj *errorObj;
+    int i, err;
+
+    if (toWrite <= 0) {
+	return 0;
+    }
+    err = (mcPtr->cyclic ? MmapPlanCyclicWrite : MmapPlanLinearWrite)(
+	    mcPtr->map.length, mcPtr->position, (uint64_t) toWrite, spans,
+	    &newPosition);
+    if (err != 0) {
+	*errorCodePtr = err;
+	return -1;
+    }
+
+    /*
+     * Check every span before copying any, so that a write refused for a
+     * protected page leaves every byte as it was.
+     */
+
+    for (i = 0; i < 2; i++) {
+	if (spans[i].count > 0 && !MmapMapAccessible(&mcPtr->map,
+		spans[i].mapOffset, spans[i].count,
+		MMAP_PAGE_READ|MMAP_PAGE_WRITE, &bad)) {
+	    Tcl_SetChannelError(mcPtr->channel, MmapFaultOptions("writing",
+		    mcPtr->name, MMAP_FAULT_ACCESS, bad));
+	    *errorCodePtr = EACCES;
+	    return -1;
+	}
+    }
+    for (i = 0; i < 2 && spans[i].count > 0; i++) {
+	errorObj = MmapCopyIn(mcPtr, spans[i].mapOffset,
+		buf + spans[i].bufOffset, spans[i].count, "writing");
+	if (errorObj != NULL) {
+	    Tcl_SetChannelError(mcPtr->channel, errorObj);
+	    *errorCodePtr = EIO;
+	    return -1;
+	}
+    }
+    mcPtr->position = newPosition;
+    mcPtr->lastReadEnd = UINT64_MAX;
+    for (i = 0; i < 2 && spans[i].count > 0; i++) {
+	err = MmapSyncAfterWrite(mcPtr, spans[i].mapOffset, spans[i].count);
+	if (err != 0) {
+	    *errorCodePtr = err;
+	    return -1;
+	}
+    }
+    return toWrite;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * MmapWideSeekProc, MmapSeekProc --
+ *
+ *	Move the position; the target must lie in [0, length].
+ *
+ * Results:
+ *	The new position, or -1 with *errorCodePtr EINVAL (Tcl then says
+ *	'error during seek on "mmapN": invalid argument').
+ *
+ * Side effects:
+ *	The position.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static Tcl_WideInt
+MmapWideSeekProc(
+    ClientData instanceData,
+    Tcl_WideInt offset,
+    int mode,
+    int *errorCodePtr)
+{
+    MmapChannel *mcPtr = instanceData;
+    uint64_t newPosition;
+    int err;
+
+    err = MmapPlanSeek(mcPtr->map.length, mcPtr->position, offset, mode,
+	    &newPosition);
+    if (err != 0) {
+	*errorCodePtr = err;
+	return -1;
+    }
+    mcPtr->position = newPosition;
+    return (Tcl_WideInt) newPosition;
+}
+
+static int
+MmapSeekProc(
+    ClientData instanceData,
+    long offset,
+    int mode,
+    int *errorCodePtr)
+{
+    Tcl_WideInt result = MmapWideSeekProc(instanceData, offset, mode,
+	    errorCodePtr);
+
+    /*
+     * Tcl calls this only for drivers without a wideSeekProc; the result
+     * type is int, so refuse what it cannot hold rather than truncate.
+     */
+
+    if (result > (Tcl_WideInt) INT_MAX) {
+	*errorCodePtr = EOVERFLOW;
+	return -1;
+    }
+    return (int) result;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * MmapClose2Proc --
+ *
+ *	Closes the channel: a shared map of a file that was written is
+ *	synced with MS_SYNC, then unmapped.  Half-closes are refused, as for
+ *	a file.
+ *
+ * Results:
+ *	0 or an errno value (the mapping is gone either way).
+ *
+ * Side effects:
+ *	Frees the instance.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static int
+MmapClose2Proc(
+    ClientData instanceData,
+    Tcl_Interp *interp,
+    int flags)
+{
+    MmapChannel *mcPtr = instanceData;
+    int err, syncFirst;
+
+    (void) interp;
+    if (flags & (TCL_CLOSE_READ|TCL_CLOSE_WRITE)) {
+	return EINVAL;
+    }
+    if (mcPtr->timer != NULL) {
+	Tcl_DeleteTimerHandler(mcPtr->timer);
+    }
+    syncFirst = mcPtr->written && (mcPtr->map.flags
+	    & (MMAP_SHARED|MMAP_REGULAR)) == (MMAP_SHARED|MMAP_REGULAR);
+    err = MmapMapDestroy(&mcPtr->map, syncFirst);
+    ckfree(mcPtr);
+    return err;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * MmapGetOptionProc, MmapSetOptionProc --
+ *
+ *	The driver's options: -shared, -length and -offset (read-only),
+ *	-cyclic and -sync.
+ *
+ * Results:
+ *	TCL_OK, or TCL_ERROR with Tcl's standard bad-option message.
+ *
+ * Side effects:
+ *	Set changes the write policy of later writes.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static int
+MmapGetOptionProc(
+    ClientData instanceData,
+    Tcl_Interp *interp,
+    const char *optionName,
+    Tcl_DString *dsPtr)
+{
+    MmapChannel *mcPtr = instanceData;
+    static const char *const names[] = {
+	"-shared", "-length", "-offset", "-cyclic", "-sync", NULL
+    };
+    char buf[TCL_INTEGER_SPACE * 2];
+    int i, all = (optionName == NULL);
+
+    for (i = 0; names[i] != NULL; i++) {
+	if (!all && strcmp(optionName, names[i]) != 0) {
+	    continue;
+	}
+	switch (i) {
+	case 0:
+	    strcpy(buf, (mcPtr->map.flags & MMAP_SHARED) ? "1" : "0");
+	    break;
+	case 1:
+	    snprintf(buf, sizeof(buf), "%llu",
+		    (unsigned long long) mcPtr->map.length);
+	    break;
+	case 2:
+	    snprintf(buf, sizeof(buf), "%llu",
+		    (unsigned long long) mcPtr->map.offset);
+	    break;
+	case 3:
+	    strcpy(buf, mcPtr->cyclic ? "1" : "0");
+	    break;
+	default:
+	    strcpy(buf, mmapSyncNames[mcPtr->syncMode]);
+	    break;
+	}
+	if (all) {
+	    Tcl_DStringAppendElement(dsPtr, names[i]);
+	}
+	Tcl_DStringAppendElement(dsPtr, buf);
+	if (!all) {
+	    return TCL_OK;
+	}
+    }
+    if (all) {
+	return TCL_OK;
+    }
+    return Tcl_BadChannelOption(interp, optionName,
+	    "shared length offset cyclic sync");
+}
+
+static int
+MmapSetOptionProc(
+    ClientData instanceData,
+    Tcl_Interp *interp,
+    const char *optionName,
+    const char *value)
+{
+    MmapChannel *mcPtr = instanceData;
+
+    if (strcmp(optionName, "-cyclic") == 0) {
+	int cyclic;
+
+	if (Tcl_GetBoolean(interp, value, &cyclic) != TCL_OK) {
+	    return TCL_ERROR;
+	}
+	mcPtr->cyclic = cyclic;
+	return TCL_OK;
+    }
+    if (strcmp(optionName, "-sync") == 0) {
+	Tcl_Obj *valueObj = Tcl_NewStringObj(value, -1);
+	int index, code;
+
+	Tcl_IncrRefCount(valueObj);
+	code = Tcl_GetIndexFromObj(interp, valueObj, mmapSyncNames,
+		"sync mode", 0, &index);
+	Tcl_DecrRefCount(valueObj);
+	if (code == TCL_OK) {
+	    mcPtr->syncMode = index;
+	}
+	return code;
+    }
+    return Tcl_BadChannelOption(interp, optionName, "cyclic sync");
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * MmapWatchProc, MmapTimerProc --
+ *
+ *	fileevent support.  Memory is always readable and writable, so
+ *	while any event is wanted a zero-delay timer notifies the channel;
+ *	Tcl calls MmapWatchProc again after each notification, which arms
+ *	the next one.  Like a file channel, the events fire continuously.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	Creates or deletes the timer; the timer runs fileevent scripts.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void
+MmapWatchProc(
+    ClientData instanceData,
+    int mask)
+{
+    MmapChannel *mcPtr = instanceData;
+
+    mcPtr->watchMask = mask & mcPtr->mode;
+    if (mcPtr->watchMask && mcPtr->timer == NULL) {
+	mcPtr->timer = Tcl_CreateTimerHandler(0, MmapTimerProc, mcPtr);
+    } else if (!mcPtr->watchMask && mcPtr->timer != NULL) {
+	Tcl_DeleteTimerHandler(mcPtr->timer);
+	mcPtr->timer = NULL;
+    }
+}
+
+static void
+MmapTimerProc(
+    ClientData clientData)
+{
+    MmapChannel *mcPtr = clientData;
+
+    mcPtr->timer = NULL;
+    Tcl_NotifyChannel(mcPtr->channel, mcPtr->watchMask);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * MmapThreadActionProc --
+ *
+ *	Timer handlers belong to a thread: when the channel leaves a thread
+ *	(thread::transfer, thread::detach) its timer goes, and the thread
+ *	that takes it in re-arms one if events are still wanted.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	Deletes or creates the timer in the current thread.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void
+MmapThreadActionProc(
+    ClientData instanceData,
+    int action)
+{
+    MmapChannel *mcPtr = instanceData;
+
+    if (action == TCL_CHANNEL_THREAD_REMOVE) {
+	if (mcPtr->timer != NULL) {
+	    Tcl_DeleteTimerHandler(mcPtr->timer);
+	    mcPtr->timer = NULL;
+	}
+    } else if (mcPtr->watchMask && mcPtr->timer == NULL) {
+	mcPtr->timer = Tcl_CreateTimerHandler(0, MmapTimerProc, mcPtr);
+    }
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * MmapGetHandleProc, MmapBlockModeProc, MmapTruncateProc --
+ *
+ *	No OS handle stands for a mapping; memory never blocks, so either
+ *	blocking mode is accepted; the size is the file's business, changed
+ *	by mmap::resize, so chan truncate is refused with EINVAL.
+ *
+ * Results:
+ *	TCL_ERROR, 0 and EINVAL respectively.
+ *
+ * Side effects:
+ *	None.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static int
+MmapGetHandleProc(
+    ClientData instanceData,
+    int direction,
+    ClientData *handlePtr)
+{
+    (void) instanceData; (void) direction; (void) handlePtr;
+    return TCL_ERROR;
+}
+
+static int
+MmapBlockModeProc(
+    ClientData instanceData,
+    int mode)
+{
+    (void) instanceData; (void) mode;
+    return 0;
+}
+
+static int
+MmapTruncateProc(
+    ClientData instanceData,
+    Tcl_WideInt length)
+{
+    (void) instanceData; (void) length;
+    return EINVAL;
+}

@@ -1,0 +1,218 @@
+/*
+ * errors.c --
+ *
+ *	Error reporting shared by the commands and the channel driver (see
+ *	errors.h), and the one parser of sizes and offsets, so that every
+ *	command refuses a bad number in the same words.
+ */
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "errors.h"
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * MmapError --
+ *
+ *	Reports one of the library's own refusals.
+ *
+ * Results:
+ *	TCL_ERROR.
+ *
+ * Side effects:
+ *	Sets the interpreter result to the formatted message and errorCode
+ *	to {MMAP what}.
+ *
+ *----------------------------------------------------------------------
+ */
+
+int
+MmapError(
+    Tcl_Interp *interp,
+    const char *what,
+    const char *format,
+    ...)
+{
+    va_list args;
+    Tcl_Obj *msgObj;
+    char *message;
+    int size;
+
+    /*
+     * Messages quote user input (channel names, bad values) of any length,
+     * so size the buffer from a first formatting pass.
+     */
+
+    va_start(args, format);
+    size = vsnprintf(NULL, 0, format, args);
+    va_end(args);
+    message = ckalloc(size + 1);
+    va_start(args, format);
+    vsnprintf(message, size + 1, format, args);
+    va_end(args);
+    msgObj = Tcl_NewStringObj(message, size);
+    ckfree(message);
+    Tcl_SetObjResult(interp, msgObj);
+    Tcl_SetErrorCode(interp, "MMAP", what, NULL);
+    return TCL_ERROR;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * MmapPosixError --
+ *
+ *	Reports a failed system call on a channel:
+ *	'couldn't <call> "<chan>": <POSIX message>'.
+ *
+ * Results:
+ *	TCL_ERROR.
+ *
+ * Side effects:
+ *	Sets the result and errorCode {POSIX <NAME> <message>}.
+ *
+ *----------------------------------------------------------------------
+ */
+
+int
+MmapPosixError(
+    Tcl_Interp *interp,
+    int err,
+    const char *call,
+    const char *chanName)
+{
+    Tcl_SetErrno(err);
+    Tcl_SetObjResult(interp, Tcl_ObjPrintf("couldn't %s \"%s\": %s", call,
+	    chanName, Tcl_PosixError(interp)));
+    return TCL_ERROR;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * MmapFaultOptions --
+ *
+ *	Describes a fault on mapped memory as a return-options list with the
+ *	message last, the form Tcl_SetChannelError expects and that
+ *	MmapSetFromOptions turns into an interpreter error.
+ *
+ * Results:
+ *	A new list: -code 1 -level 0 -errorcode {MMAP TRUNCATED|PROTECTED
+ *	chan offset} message.
+ *
+ * Side effects:
+ *	None.
+ *
+ *----------------------------------------------------------------------
+ */
+
+Tcl_Obj *
+MmapFaultOptions(
+    const char *verb,
+    const char *chanName,
+    MmapFault fault,
+    uint64_t offset)
+{
+    Tcl_Obj *listObj = Tcl_NewListObj(0, NULL);
+    Tcl_Obj *codeObj = Tcl_NewListObj(0, NULL);
+    int truncated = (fault == MMAP_FAULT_BUS);
+
+    Tcl_ListObjAppendElement(NULL, codeObj, Tcl_NewStringObj("MMAP", -1));
+    Tcl_ListObjAppendElement(NULL, codeObj,
+	    Tcl_NewStringObj(truncated ? "TRUNCATED" : "PROTECTED", -1));
+    Tcl_ListObjAppendElement(NULL, codeObj, Tcl_NewStringObj(chanName, -1));
+    Tcl_ListObjAppendElement(NULL, codeObj,
+	    Tcl_NewWideIntObj((Tcl_WideInt) offset));
+
+    Tcl_ListObjAppendElement(NULL, listObj, Tcl_NewStringObj("-code", -1));
+    Tcl_ListObjAppendElement(NULL, listObj, Tcl_NewIntObj(TCL_ERROR));
+    Tcl_ListObjAppendElement(NULL, listObj, Tcl_NewStringObj("-level", -1));
+    Tcl_ListObjAppendElement(NULL, listObj, Tcl_NewIntObj(0));
+    Tcl_ListObjAppendElement(NULL, listObj,
+	    Tcl_NewStringObj("-errorcode", -1));
+    Tcl_ListObjAppendElement(NULL, listObj, codeObj);
+    Tcl_ListObjAppendElement(NULL, listObj, truncated
+	    ? Tcl_ObjPrintf("error %s \"%s\": the file is truncated: no data"
+		    " at offset %" TCL_LL_MODIFIER "d", verb, chanName,
+		    (Tcl_WideInt) offset)
+	    : Tcl_ObjPrintf("error %s \"%s\": offset %" TCL_LL_MODIFIER "d"
+		    " is in a protected page", verb, chanName,
+		    (Tcl_WideInt) offset));
+    return listObj;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * MmapSetFromOptions --
+ *
+ *	Raises the error described by a MmapFaultOptions list in interp.
+ *
+ * Results:
+ *	TCL_ERROR.
+ *
+ * Side effects:
+ *	Sets the result and the return options; frees an unshared list.
+ *
+ *----------------------------------------------------------------------
+ */
+
+int
+MmapSetFromOptions(
+    Tcl_Interp *interp,
+    Tcl_Obj *optionsObj)
+{
+    int count;
+    Tcl_Obj **elems;
+
+    Tcl_IncrRefCount(optionsObj);
+    Tcl_ListObjGetElements(NULL, optionsObj, &count, &elems);
+    Tcl_SetObjResult(interp, elems[count - 1]);
+    Tcl_SetReturnOptions(interp, Tcl_NewListObj(count - 1, elems));
+    Tcl_DecrRefCount(optionsObj);
+    return TCL_ERROR;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * MmapGetSize --
+ *
+ *	Parses an offset, length or count: a Tcl integer that must be
+ *	non-negative (positive when "positive" is set) and fit 64 bits.
+ *
+ * Results:
+ *	TCL_OK with *valuePtr set, or TCL_ERROR with Tcl's own message for
+ *	a non-integer ("expected integer but got ...") and {MMAP RANGE}
+ *	'bad <what> "-1": must be a non-negative integer' otherwise.
+ *
+ * Side effects:
+ *	None beyond the error.
+ *
+ *----------------------------------------------------------------------
+ */
+
+int
+MmapGetSize(
+    Tcl_Interp *interp,
+    Tcl_Obj *objPtr,
+    const char *what,
+    int positive,
+    uint64_t *valuePtr)
+{
+    Tcl_WideInt value;
+
+    if (Tcl_GetWideIntFromObj(interp, objPtr, &value) != TCL_OK) {
+	return TCL_ERROR;
+    }
+    if (value < 0 || (positive && value == 0)) {
+	return MmapError(interp, "RANGE", "bad %s \"%s\": must be a %s integer",
+		what, Tcl_GetString(objPtr),
+		positive ? "positive" : "non-negative");
+    }
+    *valuePtr = (uint64_t) value;
+    return TCL_OK;
+}

@@ -1,0 +1,27 @@
+/*
+ * errors.h --
+ *
+ *	How the package reports errors: the library's own refusals with
+ *	errorCode {MMAP <WHAT> ...}, system failures through Tcl_PosixError,
+ *	and faults on mapped memory ({MMAP TRUNCATED|PROTECTED chan offset}),
+ *	which channel drivers hand to Tcl through Tcl_SetChannelError.
+ */
+
+#ifndef MMAP_ERRORS_H
+#define MMAP_ERRORS_H
+
+#include <stdint.h>
+#include <tcl.h>
+#include "guard.h"
+
+int		MmapError(Tcl_Interp *interp, const char *what,
+		    const char *format, ...);
+int		MmapPosixError(Tcl_Interp *interp, int err, const char *call,
+		    const char *chanName);
+Tcl_Obj *	MmapFaultOptions(const char *verb, const char *chanName,
+		    MmapFault fault, uint64_t offset);
+int		MmapSetFromOptions(Tcl_Interp *interp, Tcl_Obj *optionsObj);
+int		MmapGetSize(Tcl_Interp *interp, Tcl_Obj *objPtr,
+		    const char *what, int positive, uint64_t *valuePtr);
+
+#endif /* MMAP_ERRORS_H */

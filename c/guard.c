@@ -1,0 +1,257 @@
+/*
+ * guard.c --
+ *
+ *	The fault guard (see guard.h).  One SIGBUS and one SIGSEGV handler
+ *	are installed once per process, with SA_SIGINFO|SA_NODEFER.  A
+ *	guarded operation arms a thread-local record (the address range it
+ *	touches and a sigjmp_buf); the handler jumps back only when the
+ *	faulting address lies in the armed range of the faulting thread,
+ *	and otherwise passes the signal on to the previous handler, so that
+ *	other code's faults behave exactly as they did without us.
+ *
+ *	SA_NODEFER keeps the signal unblocked while the handler runs, so the
+ *	siglongjmp out of it leaves the mask as it was and sigsetjmp need not
+ *	save it (which would cost a sigprocmask system call per copy).
+ */
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <string.h>
+#include <errno.h>
+#include "guard.h"
+
+/*
+ * The armed state of one thread.  Fields read by the handler are volatile
+ * because the handler interrupts the thread that writes them.
+ */
+
+typedef struct GuardState {
+    volatile uintptr_t start;	/* First byte of the armed range. */
+    volatile uintptr_t end;	/* One past its last byte. */
+    volatile uintptr_t faultAddr;	/* Where the fault happened. */
+    volatile int armed;		/* Non-zero while an operation runs. */
+    sigjmp_buf env;		/* Where the handler jumps back to. */
+} GuardState;
+
+static __thread GuardState guardState;
+
+static struct sigaction previousBus;
+static struct sigaction previousSegv;
+static pthread_once_t installOnce = PTHREAD_ONCE_INIT;
+static int installError = 0;
+
+static void	GuardHandler(int sig, siginfo_t *info, void *context);
+static void	InstallHandlers(void);
+static void	PassOn(int sig, siginfo_t *info, void *context);
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * MmapGuardInstall --
+ *
+ *	Installs the handlers, once per process, whatever the thread.
+ *
+ * Results:
+ *	0, or the errno of a failed sigaction(2).
+ *
+ * Side effects:
+ *	Replaces the SIGBUS and SIGSEGV dispositions with ours, which pass
+ *	on every fault they do not own to the ones they replaced.
+ *
+ *----------------------------------------------------------------------
+ */
+
+int
+MmapGuardInstall(void)
+{
+    pthread_once(&installOnce, InstallHandlers);
+    return installError;
+}
+
+static void
+InstallHandlers(void)
+{
+    struct sigaction action;
+
+    memset(&action, 0, sizeof(action));
+    action.sa_sigaction = GuardHandler;
+    action.sa_flags = SA_SIGINFO | SA_NODEFER | SA_ONSTACK;
+    sigemptyset(&action.sa_mask);
+    if (sigaction(SIGBUS, &action, &previousBus) != 0
+	    || sigaction(SIGSEGV, &action, &previousSegv) != 0) {
+	installError = errno;
+    }
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * GuardHandler --
+ *
+ *	The SIGBUS/SIGSEGV handler.  Jumps back into the guarded operation
+ *	of this thread when the fault is inside its armed range.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	Either a siglongjmp, or whatever the previous handler does.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void
+GuardHandler(
+    int sig,
+    siginfo_t *info,
+    void *context)
+{
+    GuardState *statePtr = &guardState;
+    uintptr_t addr = (uintptr_t) info->si_addr;
+
+    if (statePtr->armed && info->si_code > 0
+	    && addr >= statePtr->start && addr < statePtr->end) {
+	statePtr->armed = 0;
+	statePtr->faultAddr = addr;
+	siglongjmp(statePtr->env, sig);
+    }
+    PassOn(sig, info, context);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * PassOn --
+ *
+ *	Gives a signal we do not own to the disposition we replaced.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	For a default or ignored disposition, restores it and returns: a
+ *	hardware fault then re-executes the faulting instruction and the
+ *	process dies of the signal as it would have without us; a signal
+ *	sent by kill(2) is raised again.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void
+PassOn(
+    int sig,
+    siginfo_t *info,
+    void *context)
+{
+    struct sigaction *previousPtr =
+	    (sig == SIGBUS) ? &previousBus : &previousSegv;
+
+    if (previousPtr->sa_flags & SA_SIGINFO) {
+	previousPtr->sa_sigaction(sig, info, context);
+	return;
+    }
+    if (previousPtr->sa_handler != SIG_DFL
+	    && previousPtr->sa_handler != SIG_IGN) {
+	previousPtr->sa_handler(sig);
+	return;
+    }
+
+    /*
+     * A synchronous fault cannot be ignored (the instruction would fault
+     * forever), so both SIG_DFL and SIG_IGN become the default action.
+     */
+
+    signal(sig, SIG_DFL);
+    if (info->si_code <= 0) {
+	raise(sig);
+    }
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * MmapGuardedCall --
+ *
+ *	Runs proc(clientData) with faults in [rangeStart, rangeStart +
+ *	rangeLength) turned into a result.  Not reentrant within a thread:
+ *	proc must not run another guarded operation.
+ *
+ * Results:
+ *	MMAP_FAULT_NONE, or the kind of fault, with *faultAddrPtr set to the
+ *	faulting address.
+ *
+ * Side effects:
+ *	Whatever proc does, up to the fault.
+ *
+ *----------------------------------------------------------------------
+ */
+
+MmapFault
+MmapGuardedCall(
+    MmapGuardedProc *proc,
+    void *clientData,
+    const void *rangeStart,
+    size_t rangeLength,
+    uintptr_t *faultAddrPtr)
+{
+    GuardState *statePtr = &guardState;
+    int sig;
+
+    statePtr->start = (uintptr_t) rangeStart;
+    statePtr->end = (uintptr_t) rangeStart + rangeLength;
+    sig = sigsetjmp(statePtr->env, 0);
+    if (sig != 0) {
+	*faultAddrPtr = statePtr->faultAddr;
+	return (sig == SIGBUS) ? MMAP_FAULT_BUS : MMAP_FAULT_ACCESS;
+    }
+    statePtr->armed = 1;
+    proc(clientData);
+    statePtr->armed = 0;
+    return MMAP_FAULT_NONE;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * MmapGuardedCopy --
+ *
+ *	memcpy(dst, src, count) under the guard; the guarded range is the
+ *	mapping that src or dst lies in.
+ *
+ * Results:
+ *	As MmapGuardedCall.
+ *
+ * Side effects:
+ *	Copies up to count bytes; after a fault, a prefix may be copied.
+ *
+ *----------------------------------------------------------------------
+ */
+
+MmapFault
+MmapGuardedCopy(
+    void *dst,
+    const void *src,
+    size_t count,
+    const void *rangeStart,
+    size_t rangeLength,
+    uintptr_t *faultAddrPtr)
+{
+    GuardState *statePtr = &guardState;
+    int sig;
+
+    statePtr->start = (uintptr_t) rangeStart;
+    statePtr->end = (uintptr_t) rangeStart + rangeLength;
+    sig = sigsetjmp(statePtr->env, 0);
+    if (sig != 0) {
+	*faultAddrPtr = statePtr->faultAddr;
+	return (sig == SIGBUS) ? MMAP_FAULT_BUS : MMAP_FAULT_ACCESS;
+    }
+    statePtr->armed = 1;
+    memcpy(dst, src, count);
+    statePtr->armed = 0;
+    return MMAP_FAULT_NONE;
+}

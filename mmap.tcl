@@ -1,0 +1,637 @@
+# mmap.tcl --
+#
+#	mmap for Tcl: files (and anonymous memory) mapped into memory and
+#	handed to scripts as a channel, plus the commands a channel cannot
+#	express: msync, madvise, mprotect, mlock, pread/pwrite, find, lines,
+#	atomic counters shared by processes, resize, and a crash-safe ring
+#	log.  A file truncated under a live mapping turns into a Tcl error.
+#
+#	This file is the package: critcl compiles the C below and in c/.
+#	The C in c/ holds one concern a file (region arithmetic, the mapping,
+#	the fault guard, the channel driver, atomics, the ring log); the Tcl
+#	commands, with their argument parsing, are defined here.
+#
+# Copyright (c) 2026 the mmap authors.  See the file LICENSE.
+
+# # ## ### ##### ######## ############# #####################
+## Requirements
+
+package require Tcl 8.6
+package require critcl 3.1
+
+# # ## ### ##### ######## ############# #####################
+## Administrivia
+
+critcl::license {the mmap authors} {BSD-style; see the file LICENSE}
+critcl::summary {Memory-mapped files as Tcl channels}
+critcl::description {
+    Maps files, devices and anonymous memory into the process and hands
+    them to Tcl as channels (read, gets, puts, seek, fcopy, fileevent),
+    with commands for msync, madvise, mprotect, mlock, pread, pwrite,
+    find, lines, atomic counters shared between processes, resize, and a
+    crash-safe multi-process ring log.  A file truncated under a mapping
+    is a Tcl error, not a dead process.
+}
+critcl::subject mmap {memory map} {shared memory} channel {cyclic log}
+critcl::subject msync madvise mprotect mlock atomic {ring log}
+critcl::meta location https://example.invalid/mmap
+critcl::meta platform linux
+
+# # ## ### ##### ######## ############# #####################
+## Configuration
+
+critcl::tcl 8.6
+critcl::cheaders c/*.h
+critcl::csources c/*.c
+critcl::cflags -D_GNU_SOURCE
+
+# # ## ### ##### ######## ############# #####################
+## Implementation: the mmap command
+
+critcl::ccode {
+    #include <limits.h>
+    #include <stdint.h>
+    #include <string.h>
+    #include "open.h"
+    #include "channel.h"
+    #include "errors.h"
+    #include "region.h"
+}
+
+critcl::ccommand mmap {clientData interp objc objv} {
+    static const char *const options[] = {
+	"-shared", "-private", "-length", "-offset", "-populate",
+	"-noreserve", "-cyclic", "-sync", NULL
+    };
+    enum { O_SHARED, O_PRIVATE, O_LENGTH, O_OFFSET, O_POPULATE,
+	O_NORESERVE, O_CYCLIC, O_SYNC };
+    MmapOpenSpec spec;
+    int i, index;
+
+    MmapOpenSpecInit(&spec);
+    for (i = 1; i < objc - 1; i++) {
+	if (Tcl_GetIndexFromObj(interp, objv[i], options, "option", 0,
+		&index) != TCL_OK) {
+	    return TCL_ERROR;
+	}
+	switch (index) {
+	case O_SHARED:	  spec.shared = 1;	continue;
+	case O_PRIVATE:	  spec.shared = 0;	continue;
+	case O_POPULATE:  spec.populate = 1;	continue;
+	case O_NORESERVE: spec.noreserve = 1;	continue;
+	}
+
+	/* The rest take a value, which cannot be the channelId. */
+	if (++i >= objc - 1) {
+	    goto wrongArgs;
+	}
+	switch (index) {
+	case O_LENGTH:
+	    if (MmapGetSize(interp, objv[i], "length", 1,
+		    &spec.length) != TCL_OK) {
+		return TCL_ERROR;
+	    }
+	    spec.haveLength = 1;
+	    break;
+	case O_OFFSET:
+	    if (MmapGetSize(interp, objv[i], "offset", 0,
+		    &spec.offset) != TCL_OK) {
+		return TCL_ERROR;
+	    }
+	    break;
+	case O_CYCLIC:
+	    if (Tcl_GetBooleanFromObj(interp, objv[i], &spec.cyclic)
+		    != TCL_OK) {
+		return TCL_ERROR;
+	    }
+	    break;
+	case O_SYNC:
+	    if (Tcl_GetIndexFromObj(interp, objv[i], mmapSyncNames,
+		    "sync mode", 0, &spec.syncMode) != TCL_OK) {
+		return TCL_ERROR;
+	    }
+	    break;
+	}
+    }
+    if (objc < 2) {
+	goto wrongArgs;
+    }
+    return MmapOpenChannel(interp, &spec, objv[objc - 1]);
+
+  wrongArgs:
+    Tcl_WrongNumArgs(interp, 1, objv, "?-shared|-private? ?-length bytes?"
+	    " ?-offset bytes? ?-populate? ?-noreserve? ?-cyclic bool?"
+	    " ?-sync none|async|sync? channelId");
+    return TCL_ERROR;
+}
+
+# # ## ### ##### ######## ############# #####################
+## Implementation: anonymous memory, page size, info
+
+critcl::ccommand mmap::anonymous {clientData interp objc objv} {
+    static const char *const options[] = {
+	"-shared", "-private", "-populate", "-noreserve", "-length", NULL
+    };
+    enum { O_SHARED, O_PRIVATE, O_POPULATE, O_NORESERVE, O_LENGTH };
+    MmapOpenSpec spec;
+    int i, index;
+
+    MmapOpenSpecInit(&spec);
+    for (i = 1; i < objc; i++) {
+	if (Tcl_GetIndexFromObj(interp, objv[i], options, "option", 0,
+		&index) != TCL_OK) {
+	    return TCL_ERROR;
+	}
+	switch (index) {
+	case O_SHARED:	  spec.shared = 1;	break;
+	case O_PRIVATE:	  spec.shared = 0;	break;
+	case O_POPULATE:  spec.populate = 1;	break;
+	case O_NORESERVE: spec.noreserve = 1;	break;
+	case O_LENGTH:
+	    if (++i >= objc) {
+		goto wrongArgs;
+	    }
+	    if (MmapGetSize(interp, objv[i], "length", 1,
+		    &spec.length) != TCL_OK) {
+		return TCL_ERROR;
+	    }
+	    spec.haveLength = 1;
+	    break;
+	}
+    }
+    if (!spec.haveLength) {
+	goto wrongArgs;
+    }
+    return MmapOpenAnonymous(interp, &spec);
+
+  wrongArgs:
+    Tcl_WrongNumArgs(interp, 1, objv,
+	    "?-shared|-private? ?-populate? ?-noreserve? -length bytes");
+    return TCL_ERROR;
+}
+
+critcl::cproc mmap::pagesize {} wideint {
+    return (Tcl_WideInt) MmapPageSize();
+}
+
+critcl::ccommand mmap::info {clientData interp objc objv} {
+    MmapChannel *mcPtr;
+    Tcl_Obj *dictObj;
+    int flags;
+
+#define PUT(key, valueObj) \
+    Tcl_DictObjPut(NULL, dictObj, Tcl_NewStringObj((key), -1), (valueObj))
+
+    if (objc != 2) {
+	Tcl_WrongNumArgs(interp, 1, objv, "channelId");
+	return TCL_ERROR;
+    }
+    if (MmapChannelGet(interp, objv[1], &mcPtr) != TCL_OK) {
+	return TCL_ERROR;
+    }
+    flags = mcPtr->map.flags;
+    dictObj = Tcl_NewDictObj();
+    PUT("access", Tcl_NewStringObj((flags & MMAP_WRITABLE) ? "rw" : "r", -1));
+    PUT("shared", Tcl_NewBooleanObj(flags & MMAP_SHARED));
+    PUT("offset", Tcl_NewWideIntObj((Tcl_WideInt) mcPtr->map.offset));
+    PUT("length", Tcl_NewWideIntObj((Tcl_WideInt) mcPtr->map.length));
+    PUT("cyclic", Tcl_NewBooleanObj(mcPtr->cyclic));
+    PUT("sync", Tcl_NewStringObj(mmapSyncNames[mcPtr->syncMode], -1));
+    PUT("position", Tcl_NewWideIntObj(Tcl_Tell(mcPtr->channel)));
+    PUT("locked", Tcl_NewBooleanObj(MmapMapIsLocked(&mcPtr->map)));
+    PUT("anonymous", Tcl_NewBooleanObj(flags & MMAP_ANONYMOUS));
+#undef PUT
+    Tcl_SetObjResult(interp, dictObj);
+    return TCL_OK;
+}
+
+# # ## ### ##### ######## ############# #####################
+## Implementation: positioned reads and writes, search
+
+critcl::ccode {
+    #include <sys/mman.h>
+    #include "atomic.h"
+    #include "search.h"
+}
+
+critcl::ccommand mmap::pread {clientData interp objc objv} {
+    MmapChannel *mcPtr;
+    uint64_t offset, count;
+    Tcl_Obj *resultObj, *errorObj;
+    unsigned char *bytes;
+
+    if (objc != 4) {
+	Tcl_WrongNumArgs(interp, 1, objv, "channelId offset length");
+	return TCL_ERROR;
+    }
+    if (MmapChannelGet(interp, objv[1], &mcPtr) != TCL_OK
+	    || MmapGetRange(interp, mcPtr, 2, objv + 2, &offset, &count)
+		    != TCL_OK) {
+	return TCL_ERROR;
+    }
+    if (count > (uint64_t) INT_MAX) {
+	return MmapError(interp, "RANGE", "cannot read %llu bytes at once:"
+		" a Tcl value holds at most %d", (unsigned long long) count,
+		INT_MAX);
+    }
+
+    /* One copy: straight from the mapping into the new byte array. */
+    resultObj = Tcl_NewObj();
+    bytes = Tcl_SetByteArrayLength(resultObj, (int) count);
+    errorObj = MmapCopyOut(mcPtr, offset, bytes, count, "reading");
+    if (errorObj != NULL) {
+	Tcl_DecrRefCount(resultObj);
+	return MmapSetFromOptions(interp, errorObj);
+    }
+    Tcl_SetObjResult(interp, resultObj);
+    return TCL_OK;
+}
+
+critcl::ccommand mmap::pwrite {clientData interp objc objv} {
+    MmapChannel *mcPtr;
+    uint64_t offset;
+    Tcl_Obj *errorObj;
+    const unsigned char *bytes;
+    int count, err;
+
+    if (objc != 4) {
+	Tcl_WrongNumArgs(interp, 1, objv, "channelId offset data");
+	return TCL_ERROR;
+    }
+    if (MmapChannelGet(interp, objv[1], &mcPtr) != TCL_OK
+	    || MmapGetSize(interp, objv[2], "offset", 0, &offset) != TCL_OK) {
+	return TCL_ERROR;
+    }
+    bytes = Tcl_GetByteArrayFromObj(objv[3], &count);
+    if (MmapChannelRange(interp, mcPtr, offset, (uint64_t) count) != TCL_OK
+	    || MmapChannelWritable(interp, mcPtr) != TCL_OK) {
+	return TCL_ERROR;
+    }
+    errorObj = MmapCopyIn(mcPtr, offset, bytes, (uint64_t) count, "writing");
+    if (errorObj != NULL) {
+	return MmapSetFromOptions(interp, errorObj);
+    }
+    err = MmapSyncAfterWrite(mcPtr, offset, (uint64_t) count);
+    if (err != 0) {
+	return MmapPosixError(interp, err, "msync", mcPtr->name);
+    }
+    Tcl_SetObjResult(interp, Tcl_NewIntObj(count));
+    return TCL_OK;
+}
+
+critcl::ccommand mmap::find {clientData interp objc objv} {
+    MmapChannel *mcPtr;
+    MmapSearch search;
+    uint64_t start = 0, end;
+    Tcl_Obj *errorObj;
+    int first = 1, needleLength;
+
+    if (objc > 1 && strcmp(Tcl_GetString(objv[1]), "-last") == 0) {
+	first = 2;
+    }
+    if (objc < first + 2 || objc > first + 4) {
+	Tcl_WrongNumArgs(interp, 1, objv,
+		"?-last? channelId needle ?start? ?end?");
+	return TCL_ERROR;
+    }
+    if (MmapChannelGet(interp, objv[first], &mcPtr) != TCL_OK) {
+	return TCL_ERROR;
+    }
+    end = mcPtr->map.length;
+    if ((objc > first + 2 && MmapGetSize(interp, objv[first + 2], "start",
+	    0, &start) != TCL_OK)
+	    || (objc > first + 3 && MmapGetSize(interp, objv[first + 3],
+		    "end", 0, &end) != TCL_OK)
+	    || MmapChannelRange(interp, mcPtr, start, 0) != TCL_OK
+	    || MmapChannelRange(interp, mcPtr, end, 0) != TCL_OK) {
+	return TCL_ERROR;
+    }
+    search.needle = Tcl_GetByteArrayFromObj(objv[first + 1], &needleLength);
+    search.needleLength = (uint64_t) needleLength;
+    search.haystack = mcPtr->map.base + start;
+    search.haystackLength = (end > start) ? end - start : 0;
+    search.last = (first == 2);
+    errorObj = MmapGuardedAccess(mcPtr, start, search.haystackLength,
+	    MMAP_PAGE_READ, "searching", MmapSearchRun, &search);
+    if (errorObj != NULL) {
+	return MmapSetFromOptions(interp, errorObj);
+    }
+    Tcl_SetObjResult(interp, Tcl_NewWideIntObj(search.found < 0 ? -1
+	    : (Tcl_WideInt) start + search.found));
+    return TCL_OK;
+}
+
+# # ## ### ##### ######## ############# #####################
+## Implementation: msync, madvise, mprotect, mlock
+
+critcl::ccommand mmap::sync {clientData interp objc objv} {
+    static const char *const options[] = { "-async", "-invalidate", NULL };
+    MmapChannel *mcPtr;
+    uint64_t offset, count;
+    int i, index, flags = 0, err;
+
+    for (i = 1; i < objc && Tcl_GetString(objv[i])[0] == '-'; i++) {
+	if (Tcl_GetIndexFromObj(interp, objv[i], options, "option", 0,
+		&index) != TCL_OK) {
+	    return TCL_ERROR;
+	}
+	flags |= (index == 0) ? MS_ASYNC : MS_INVALIDATE;
+    }
+    if (objc - i != 1 && objc - i != 3) {
+	Tcl_WrongNumArgs(interp, 1, objv,
+		"?-async? ?-invalidate? channelId ?offset length?");
+	return TCL_ERROR;
+    }
+    if (!(flags & MS_ASYNC)) {
+	flags |= MS_SYNC;
+    }
+    if (MmapChannelGet(interp, objv[i], &mcPtr) != TCL_OK
+	    || MmapGetRange(interp, mcPtr, objc - i - 1, objv + i + 1,
+		    &offset, &count) != TCL_OK) {
+	return TCL_ERROR;
+    }
+    err = MmapMapSync(&mcPtr->map, offset, count, flags);
+    if (err != 0) {
+	return MmapPosixError(interp, err, "msync", mcPtr->name);
+    }
+    return TCL_OK;
+}
+
+critcl::ccode {
+    /*
+     * The advice words of mmap::advise: the five POSIX ones everywhere,
+     * and each Linux extra only where the headers define it.
+     */
+
+    typedef struct AdviceWord {
+	const char *name;
+	int advice;
+    } AdviceWord;
+
+    static const AdviceWord adviceWords[] = {
+	{ "normal", MADV_NORMAL },	{ "random", MADV_RANDOM },
+	{ "sequential", MADV_SEQUENTIAL },
+	{ "willneed", MADV_WILLNEED },	{ "dontneed", MADV_DONTNEED },
+#ifdef MADV_FREE
+	{ "free", MADV_FREE },
+#endif
+#ifdef MADV_REMOVE
+	{ "remove", MADV_REMOVE },
+#endif
+#ifdef MADV_DONTFORK
+	{ "dontfork", MADV_DONTFORK },	{ "dofork", MADV_DOFORK },
+#endif
+#ifdef MADV_MERGEABLE
+	{ "mergeable", MADV_MERGEABLE },
+	{ "unmergeable", MADV_UNMERGEABLE },
+#endif
+#ifdef MADV_HUGEPAGE
+	{ "hugepage", MADV_HUGEPAGE },	{ "nohugepage", MADV_NOHUGEPAGE },
+#endif
+#ifdef MADV_DONTDUMP
+	{ "dontdump", MADV_DONTDUMP },	{ "dodump", MADV_DODUMP },
+#endif
+#ifdef MADV_WIPEONFORK
+	{ "wipeonfork", MADV_WIPEONFORK },
+	{ "keeponfork", MADV_KEEPONFORK },
+#endif
+#ifdef MADV_COLD
+	{ "cold", MADV_COLD },		{ "pageout", MADV_PAGEOUT },
+#endif
+#ifdef MADV_POPULATE_READ
+	{ "populate_read", MADV_POPULATE_READ },
+	{ "populate_write", MADV_POPULATE_WRITE },
+#endif
+	{ NULL, 0 }
+    };
+}
+
+critcl::ccommand mmap::advise {clientData interp objc objv} {
+    MmapChannel *mcPtr;
+    uint64_t offset, count;
+    int index, err;
+
+    if (objc != 3 && objc != 5) {
+	Tcl_WrongNumArgs(interp, 1, objv, "channelId advice ?offset length?");
+	return TCL_ERROR;
+    }
+    if (MmapChannelGet(interp, objv[1], &mcPtr) != TCL_OK
+	    || Tcl_GetIndexFromObjStruct(interp, objv[2], adviceWords,
+		    sizeof(AdviceWord), "advice", 0, &index) != TCL_OK
+	    || MmapGetRange(interp, mcPtr, objc - 3, objv + 3, &offset,
+		    &count) != TCL_OK) {
+	return TCL_ERROR;
+    }
+    err = MmapMapAdvise(&mcPtr->map, offset, count,
+	    adviceWords[index].advice);
+    if (err != 0) {
+	return MmapPosixError(interp, err, "madvise", mcPtr->name);
+    }
+    return TCL_OK;
+}
+
+critcl::ccommand mmap::protect {clientData interp objc objv} {
+    static const char *const modes[] = { "none", "r", "rw", NULL };
+    static const int modeBits[] = {
+	0, MMAP_PAGE_READ, MMAP_PAGE_READ|MMAP_PAGE_WRITE
+    };
+    MmapChannel *mcPtr;
+    uint64_t offset, count;
+    int index, err;
+
+    if (objc != 3 && objc != 5) {
+	Tcl_WrongNumArgs(interp, 1, objv, "channelId mode ?offset length?");
+	return TCL_ERROR;
+    }
+    if (MmapChannelGet(interp, objv[1], &mcPtr) != TCL_OK
+	    || Tcl_GetIndexFromObj(interp, objv[2], modes, "mode", 0,
+		    &index) != TCL_OK
+	    || MmapGetRange(interp, mcPtr, objc - 3, objv + 3, &offset,
+		    &count) != TCL_OK) {
+	return TCL_ERROR;
+    }
+    if ((modeBits[index] & MMAP_PAGE_WRITE)
+	    && MmapChannelWritable(interp, mcPtr) != TCL_OK) {
+	return TCL_ERROR;
+    }
+    err = MmapMapProtect(&mcPtr->map, offset, count, modeBits[index]);
+    if (err != 0) {
+	return MmapPosixError(interp, err, "mprotect", mcPtr->name);
+    }
+    return TCL_OK;
+}
+
+critcl::ccode {
+    /*
+     * LockCmd: mmap::lock and mmap::unlock, told apart by clientData.
+     */
+
+    static int
+    LockCmd(
+	Tcl_Interp *interp,
+	int objc,
+	Tcl_Obj *const objv[],
+	int lock)
+    {
+	MmapChannel *mcPtr;
+	uint64_t offset, count;
+	int err;
+
+	if (objc != 2 && objc != 4) {
+	    Tcl_WrongNumArgs(interp, 1, objv, "channelId ?offset length?");
+	    return TCL_ERROR;
+	}
+	if (MmapChannelGet(interp, objv[1], &mcPtr) != TCL_OK
+		|| MmapGetRange(interp, mcPtr, objc - 2, objv + 2, &offset,
+			&count) != TCL_OK) {
+	    return TCL_ERROR;
+	}
+	err = MmapMapLock(&mcPtr->map, offset, count, lock);
+	if (err != 0) {
+	    return MmapPosixError(interp, err, lock ? "mlock" : "munlock",
+		    mcPtr->name);
+	}
+	return TCL_OK;
+    }
+}
+
+critcl::ccommand mmap::lock {clientData interp objc objv} {
+    return LockCmd(interp, objc, objv, 1);
+}
+
+critcl::ccommand mmap::unlock {clientData interp objc objv} {
+    return LockCmd(interp, objc, objv, 0);
+}
+
+# # ## ### ##### ######## ############# #####################
+## Implementation: atomic integers, resize
+
+critcl::ccommand mmap::atomic {clientData interp objc objv} {
+    static const char *const widths[] = { "32", "64", NULL };
+    MmapAtomicRequest request;
+    MmapChannel *mcPtr;
+    uint64_t offset;
+    Tcl_WideInt values[2] = { 0, 0 };
+    Tcl_Obj *errorObj;
+    int first = 1, index, op, i;
+
+    request.width = 64;
+    if (objc > 2 && strcmp(Tcl_GetString(objv[1]), "-width") == 0) {
+	if (Tcl_GetIndexFromObj(interp, objv[2], widths, "width", 0,
+		&index) != TCL_OK) {
+	    return TCL_ERROR;
+	}
+	request.width = index ? 64 : 32;
+	first = 3;
+    }
+    if (objc < first + 3) {
+	goto wrongArgs;
+    }
+    if (MmapChannelGet(interp, objv[first], &mcPtr) != TCL_OK
+	    || MmapGetSize(interp, objv[first + 1], "offset", 0, &offset)
+		    != TCL_OK
+	    || Tcl_GetIndexFromObj(interp, objv[first + 2], mmapAtomicOpNames,
+		    "operation", 0, &op) != TCL_OK) {
+	return TCL_ERROR;
+    }
+    if (objc != first + 3 + mmapAtomicOpArity[op]) {
+	goto wrongArgs;
+    }
+    for (i = 0; i < mmapAtomicOpArity[op]; i++) {
+	Tcl_Obj *valueObj = objv[first + 3 + i];
+
+	if (Tcl_GetWideIntFromObj(interp, valueObj, &values[i]) != TCL_OK) {
+	    return TCL_ERROR;
+	}
+
+	/*
+	 * A 32-bit operand may be given signed or unsigned (0xFFFFFFFF as a
+	 * mask), like binary format's "i"; it is used modulo 2**32.
+	 */
+
+	if (request.width == 32
+		&& (values[i] < INT32_MIN || values[i] > (Tcl_WideInt) UINT32_MAX)) {
+	    return MmapError(interp, "RANGE", "bad value \"%s\": must fit in"
+		    " 32 bits", Tcl_GetString(valueObj));
+	}
+    }
+    if (MmapChannelRange(interp, mcPtr, offset, request.width / 8)
+	    != TCL_OK) {
+	return TCL_ERROR;
+    }
+    if (((uintptr_t) (mcPtr->map.base + offset)) % (request.width / 8)) {
+	return MmapError(interp, "ALIGN", "offset %llu is not aligned to %d"
+		" bytes", (unsigned long long) offset, request.width / 8);
+    }
+    if (op != MMAP_ATOMIC_LOAD
+	    && MmapChannelWritable(interp, mcPtr) != TCL_OK) {
+	return TCL_ERROR;
+    }
+    request.address = mcPtr->map.base + offset;
+    request.op = (MmapAtomicOp) op;
+    request.value = values[0];
+    request.replacement = values[1];
+    errorObj = MmapGuardedAccess(mcPtr, offset, request.width / 8,
+	    op == MMAP_ATOMIC_LOAD ? MMAP_PAGE_READ
+		    : MMAP_PAGE_READ|MMAP_PAGE_WRITE,
+	    op == MMAP_ATOMIC_LOAD ? "reading" : "writing",
+	    MmapAtomicRun, &request);
+    if (errorObj != NULL) {
+	return MmapSetFromOptions(interp, errorObj);
+    }
+    Tcl_SetObjResult(interp, Tcl_NewWideIntObj(request.previous));
+    return TCL_OK;
+
+  wrongArgs:
+    Tcl_WrongNumArgs(interp, 1, objv,
+	    "?-width 32|64? channelId offset op ?value? ?new?");
+    return TCL_ERROR;
+}
+
+critcl::ccommand mmap::resize {clientData interp objc objv} {
+    MmapChannel *mcPtr;
+    uint64_t length;
+    Tcl_WideInt position;
+    int err;
+
+    if (objc != 3) {
+	Tcl_WrongNumArgs(interp, 1, objv, "channelId newLength");
+	return TCL_ERROR;
+    }
+    if (MmapChannelGet(interp, objv[1], &mcPtr) != TCL_OK
+	    || MmapGetSize(interp, objv[2], "length", 1, &length) != TCL_OK) {
+	return TCL_ERROR;
+    }
+    if (!(mcPtr->map.flags & MMAP_REGULAR) || !(mcPtr->map.flags & MMAP_SHARED)
+	    || !(mcPtr->map.flags & MMAP_WRITABLE)) {
+	return MmapError(interp, "MODE", "cannot resize \"%s\": only a"
+		" shared, writable map of a regular file can be resized",
+		mcPtr->name);
+    }
+
+    /*
+     * Tcl may hold input read ahead from the old mapping: note the
+     * position as tell reports it, and seek there afterwards, which drops
+     * those buffers.
+     */
+
+    position = Tcl_Tell(mcPtr->channel);
+    err = MmapMapResize(&mcPtr->map, length);
+    if (err != 0) {
+	return MmapPosixError(interp, err, "resize", mcPtr->name);
+    }
+    if (position < 0 || (uint64_t) position > length) {
+	position = (Tcl_WideInt) length;
+    }
+    mcPtr->position = mcPtr->map.length;	/* Any valid value. */
+    Tcl_Seek(mcPtr->channel, position, SEEK_SET);
+    return TCL_OK;
+}
+
+# # ## ### ##### ######## ############# #####################
+## Ready
+
+if {![critcl::load]} {
+    error "mmap: building or loading the C part failed"
+}
+package provide mmap 1.0
