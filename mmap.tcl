@@ -22,7 +22,7 @@ package require critcl 3.1
 # # ## ### ##### ######## ############# #####################
 ## Administrivia
 
-critcl::license {the mmap authors} {BSD-style; see the file LICENSE}
+critcl::license {the mmap authors} BSD
 critcl::summary {Memory-mapped files as Tcl channels}
 critcl::description {
     Maps files, devices and anonymous memory into the process and hands
@@ -34,8 +34,6 @@ critcl::description {
 }
 critcl::subject mmap {memory map} {shared memory} channel {cyclic log}
 critcl::subject msync madvise mprotect mlock atomic {ring log}
-critcl::meta location https://example.invalid/mmap
-critcl::meta platform linux
 
 # # ## ### ##### ######## ############# #####################
 ## Configuration
