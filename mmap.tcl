@@ -266,6 +266,7 @@ critcl::ccommand mmap::pwrite {clientData interp objc objv} {
 	return TCL_ERROR;
     }
     errorObj = MmapCopyIn(mcPtr, offset, bytes, (uint64_t) count, "writing");
+    MmapDropBufferedInput(mcPtr);
     if (errorObj != NULL) {
 	return MmapSetFromOptions(interp, errorObj);
     }
@@ -453,6 +454,7 @@ critcl::ccommand mmap::protect {clientData interp objc objv} {
 	return TCL_ERROR;
     }
     err = MmapMapProtect(&mcPtr->map, offset, count, modeBits[index]);
+    MmapDropBufferedInput(mcPtr);
     if (err != 0) {
 	return MmapPosixError(interp, err, "mprotect", mcPtr->name);
     }
@@ -574,6 +576,9 @@ critcl::ccommand mmap::atomic {clientData interp objc objv} {
 		    : MMAP_PAGE_READ|MMAP_PAGE_WRITE,
 	    op == MMAP_ATOMIC_LOAD ? "reading" : "writing",
 	    MmapAtomicRun, &request);
+    if (op != MMAP_ATOMIC_LOAD) {
+	MmapDropBufferedInput(mcPtr);
+    }
     if (errorObj != NULL) {
 	return MmapSetFromOptions(interp, errorObj);
     }

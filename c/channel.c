@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include "channel.h"
 #include "errors.h"
 #include "region.h"
@@ -56,8 +57,9 @@ static void	MmapThreadActionProc(ClientData instanceData, int action);
 static int	MmapTruncateProc(ClientData instanceData,
 		    Tcl_WideInt length);
 static void	MmapTimerProc(ClientData clientData);
-static uint64_t	FaultOffset(const MmapChannel *mcPtr,
+static uint64_t	FaultOffset(const MmapChannel *mcPtr, MmapFault fault,
 		    uint64_t accessOffset, uintptr_t addr);
+static uint64_t	LostOffset(const MmapChannel *mcPtr);
 
 static const Tcl_ChannelType mmapChannelType = {
     "mmap",			/* Type name, as [chan configure] shows. */
@@ -270,21 +272,49 @@ MmapGetRange(
 }
 
 /*
- * FaultOffset: where to say a fault happened.  memcpy does not touch bytes
- * in order, so the faulting address itself varies; name instead the first
- * byte of the access that lies in the faulting page, which is the same
- * every time.
+ * LostOffset: for a map of a regular file, the first offset whose page lies
+ * wholly past the file's current end, where SIGBUS starts; UINT64_MAX when
+ * that cannot be known (no file, or fstat fails).
+ */
+
+static uint64_t
+LostOffset(
+    const MmapChannel *mcPtr)
+{
+    uint64_t pageSize = MmapPageSize(), end;
+    struct stat st;
+
+    if (mcPtr->map.fd < 0 || fstat(mcPtr->map.fd, &st) != 0) {
+	return UINT64_MAX;
+    }
+    end = MmapAlignDown((uint64_t) st.st_size + pageSize - 1, pageSize);
+    return (end > mcPtr->map.offset) ? end - mcPtr->map.offset : 0;
+}
+
+/*
+ * FaultOffset: where to say a fault happened: the first byte of the access
+ * that lies in a lost page (truncation) or in the faulting page.  Not the
+ * faulting address itself: memcpy and backward searches do not touch bytes
+ * in order, and the report should not depend on how they do.
  */
 
 static uint64_t
 FaultOffset(
     const MmapChannel *mcPtr,
+    MmapFault fault,
     uint64_t accessOffset,
     uintptr_t addr)
 {
-    uint64_t areaOffset = (uint64_t) (addr - (uintptr_t) mcPtr->map.area);
-    uint64_t pageStart = MmapAlignDown(areaOffset, MmapPageSize());
+    uint64_t areaOffset, pageStart, lost;
 
+    if (fault == MMAP_FAULT_BUS) {
+	lost = LostOffset(mcPtr);
+	if (lost != UINT64_MAX) {
+	    return (lost > accessOffset) ? lost : accessOffset;
+	}
+    }
+    areaOffset = (uint64_t) (addr - (uintptr_t) mcPtr->map.area);
+    pageStart = MmapAlignDown(areaOffset, MmapPageSize());
     if (addr < (uintptr_t) mcPtr->map.area
 	    || pageStart <= mcPtr->map.delta + accessOffset) {
 	return accessOffset;
@@ -330,7 +360,7 @@ MmapCopyOut(
 	    mcPtr->map.area, mcPtr->map.areaLength, &addr);
     if (fault != MMAP_FAULT_NONE) {
 	return MmapFaultOptions(verb, mcPtr->name, fault,
-		FaultOffset(mcPtr, offset, addr));
+		FaultOffset(mcPtr, fault, offset, addr));
     }
     return NULL;
 }
@@ -356,7 +386,7 @@ MmapCopyIn(
 	    mcPtr->map.area, mcPtr->map.areaLength, &addr);
     if (fault != MMAP_FAULT_NONE) {
 	return MmapFaultOptions(verb, mcPtr->name, fault,
-		FaultOffset(mcPtr, offset, addr));
+		FaultOffset(mcPtr, fault, offset, addr));
     }
     return NULL;
 }
@@ -403,9 +433,37 @@ MmapGuardedAccess(
 	    mcPtr->map.areaLength, &addr);
     if (fault != MMAP_FAULT_NONE) {
 	return MmapFaultOptions(verb, mcPtr->name, fault,
-		FaultOffset(mcPtr, offset, addr));
+		FaultOffset(mcPtr, fault, offset, addr));
     }
     return NULL;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * MmapDropBufferedInput --
+ *
+ *	Called after a command changed mapped bytes or their protection
+ *	behind the channel's back (pwrite, atomic, protect): input that Tcl
+ *	read ahead is stale, so drop it by seeking to where tell says the
+ *	channel is.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	Discards Tcl's input buffers; the position as tell reports it stays.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void
+MmapDropBufferedInput(
+    MmapChannel *mcPtr)
+{
+    if (Tcl_InputBuffered(mcPtr->channel) > 0) {
+	Tcl_Seek(mcPtr->channel, Tcl_Tell(mcPtr->channel), SEEK_SET);
+    }
 }
 
 /*
@@ -495,6 +553,22 @@ MmapInputProc(
 	count = bad - mcPtr->position;
     }
     errorObj = MmapCopyOut(mcPtr, mcPtr->position, buf, count, "reading");
+    if (errorObj != NULL) {
+	uint64_t lost = LostOffset(mcPtr);
+
+	/*
+	 * Likewise before a page lost to truncation: the read-ahead may
+	 * have run into it, but the bytes before it still exist.
+	 */
+
+	if (lost > mcPtr->position && lost - mcPtr->position < count) {
+	    Tcl_IncrRefCount(errorObj);
+	    Tcl_DecrRefCount(errorObj);
+	    count = lost - mcPtr->position;
+	    errorObj = MmapCopyOut(mcPtr, mcPtr->position, buf, count,
+		    "reading");
+	}
+    }
     if (errorObj != NULL) {
 	Tcl_SetChannelError(mcPtr->channel, errorObj);
 	*errorCodePtr = EIO;

@@ -54,6 +54,7 @@ Tcl_Obj *	MmapCopyIn(MmapChannel *mcPtr, uint64_t offset,
 Tcl_Obj *	MmapGuardedAccess(MmapChannel *mcPtr, uint64_t offset,
 		    uint64_t count, int pageBits, const char *verb,
 		    MmapGuardedProc *proc, void *clientData);
+void		MmapDropBufferedInput(MmapChannel *mcPtr);
 int		MmapSyncAfterWrite(MmapChannel *mcPtr, uint64_t offset,
 		    uint64_t count);
 

@@ -20,6 +20,7 @@
 
 static uint64_t	PageCount(uint64_t bytes);
 static int	EnsurePageState(MmapMap *mapPtr);
+static void *	RemapFresh(MmapMap *mapPtr, uint64_t newArea, int *errPtr);
 static int	PageRange(const MmapMap *mapPtr, uint64_t offset,
 		    uint64_t count, uint64_t *startPtr, uint64_t *spanPtr);
 
@@ -516,9 +517,16 @@ MmapMapResize(
     }
     area = mremap(mapPtr->area, mapPtr->areaLength, newArea, MREMAP_MAYMOVE);
     if (area == MAP_FAILED) {
-	err = errno;
-	(void) ftruncate(mapPtr->fd, (off_t) oldFileSize);
-	return err;
+	/*
+	 * mremap cannot move a range that protect or lock split into
+	 * several kernel mappings (EFAULT); map the file afresh instead.
+	 */
+
+	area = RemapFresh(mapPtr, newArea, &err);
+	if (area == MAP_FAILED) {
+	    (void) ftruncate(mapPtr->fd, (off_t) oldFileSize);
+	    return err;
+	}
     }
     mapPtr->area = area;
     mapPtr->areaLength = newArea;
@@ -538,4 +546,61 @@ MmapMapResize(
 	memset(newState + oldPages, initial, newPages - oldPages);
     }
     return 0;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * RemapFresh --
+ *
+ *	The slow path of resize: maps the file's new range at a new address,
+ *	gives its pages the protection and locks the old ones had, and
+ *	unmaps the old range.  The mapping is shared, so the data is in the
+ *	file and nothing needs copying.
+ *
+ * Results:
+ *	The new area, or MAP_FAILED with *errPtr set (the old mapping then
+ *	stays as it was).
+ *
+ * Side effects:
+ *	mmap(2), mprotect(2), mlock(2), munmap(2).
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void *
+RemapFresh(
+    MmapMap *mapPtr,
+    uint64_t newArea,
+    int *errPtr)
+{
+    uint64_t pageSize = MmapPageSize(), page, pages;
+    unsigned char *area;
+
+    area = mmap(NULL, (size_t) newArea, PROT_READ|PROT_WRITE, MAP_SHARED,
+	    mapPtr->fd, (off_t) (mapPtr->offset - mapPtr->delta));
+    if (area == MAP_FAILED) {
+	*errPtr = errno;
+	return MAP_FAILED;
+    }
+    if (mapPtr->pageState != NULL) {
+	pages = PageCount(newArea < mapPtr->areaLength
+		? newArea : mapPtr->areaLength);
+	for (page = 0; page < pages; page++) {
+	    unsigned char state = mapPtr->pageState[page];
+	    int prot = ((state & MMAP_PAGE_READ) ? PROT_READ : 0)
+		    | ((state & MMAP_PAGE_WRITE) ? PROT_WRITE : 0);
+
+	    if ((prot != (PROT_READ|PROT_WRITE)
+		    && mprotect(area + page * pageSize, pageSize, prot) != 0)
+		    || ((state & MMAP_PAGE_LOCKED)
+		    && mlock(area + page * pageSize, pageSize) != 0)) {
+		*errPtr = errno;
+		munmap(area, (size_t) newArea);
+		return MAP_FAILED;
+	    }
+	}
+    }
+    munmap(mapPtr->area, mapPtr->areaLength);
+    return area;
 }

@@ -1,0 +1,269 @@
+# cmdhelpers.tcl --
+#
+#	Helpers of tests/commands.test: temporary files, maps made from them,
+#	error outcomes with the channel name made predictable, and child
+#	processes that load the same mmap package as the test.
+#
+#	Sourced by commands.test, and by the child scripts it runs (which
+#	use only caught, childHeader and the byte helpers).
+
+namespace eval ::cmdtest {
+    namespace export caught newFile fileBytes mapPath cleanupMaps \
+	runChild spawnChild collect truncateFile zeros allBytes le64 le32 \
+	childHeader wrongArgs rangeError readOnlyError alignError \
+	protectedError truncatedError traceChild mark
+    variable files {}
+    variable counter 0
+    variable here [file dirname [file normalize [info script]]]
+}
+
+# caught script ?chan ...? --
+#
+#	Runs script in the caller's scope, as a test body does.  The result is
+#	{0 result} or {code message errorCode}, with every channel name given
+#	replaced by "mmapN" (names are numbered process-wide, so a test cannot
+#	know them in advance; a wrong name in a message stays visible).
+
+proc ::cmdtest::caught {script args} {
+    set code [catch {uplevel 1 $script} msg opts]
+    if {$code == 0} {
+	set outcome [list 0 $msg]
+    } else {
+	set outcome [list $code $msg [dict get $opts -errorcode]]
+    }
+    foreach chan $args {
+	regsub -all "\\m$chan\\M" $outcome mmapN outcome
+    }
+    return $outcome
+}
+
+# newFile data --
+#
+#	A new file in tcltest's temporary directory holding data (bytes);
+#	cleanupMaps deletes it.
+
+proc ::cmdtest::newFile {{data ""}} {
+    variable files
+    variable counter
+    set path [file join [::tcltest::temporaryDirectory] \
+	cmdtest-[pid]-[incr counter].bin]
+    set f [open $path wb]
+    puts -nonewline $f $data
+    close $f
+    lappend files $path
+    return $path
+}
+
+# fileBytes path ?offset? ?count? --
+#
+#	The bytes of a file read through a plain channel, not the map.
+
+proc ::cmdtest::fileBytes {path {offset 0} {count -1}} {
+    set f [open $path rb]
+    seek $f $offset
+    if {$count < 0} {
+	set data [read $f]
+    } else {
+	set data [read $f $count]
+    }
+    close $f
+    return $data
+}
+
+# le64/le32 path offset --
+#
+#	The little-endian signed integer at offset of a file, as binary scan
+#	w/i reads it through a plain channel.
+
+proc ::cmdtest::le64 {path offset} {
+    binary scan [fileBytes $path $offset 8] w value
+    return $value
+}
+
+proc ::cmdtest::le32 {path offset} {
+    binary scan [fileBytes $path $offset 4] i value
+    return $value
+}
+
+# mapPath path access ?mmap option ...? --
+#
+#	Maps a file opened with access (r, r+), closes the source channel
+#	(the map outlives it) and returns the map.
+
+proc ::cmdtest::mapPath {path access args} {
+    set f [open $path $access]
+    try {
+	return [mmap {*}$args $f]
+    } finally {
+	close $f
+    }
+}
+
+# cleanupMaps --
+#
+#	Closes every mmap channel of the interpreter, deletes the files made
+#	by newFile.
+
+proc ::cmdtest::cleanupMaps {} {
+    variable files
+    foreach chan [chan names mmap*] {
+	close $chan
+    }
+    foreach path $files {
+	file delete $path
+    }
+    set files {}
+}
+
+# zeros n, allBytes --
+#
+#	n NUL bytes; the 256 byte values in order.
+
+proc ::cmdtest::zeros {n} {
+    return [string repeat \0 $n]
+}
+
+proc ::cmdtest::allBytes {} {
+    set values {}
+    for {set i 0} {$i < 256} {incr i} {
+	lappend values $i
+    }
+    return [binary format c* $values]
+}
+
+# childHeader --
+#
+#	The start of every child script: the test's auto_path (so the child
+#	loads the very package under test), mmap, and these helpers.
+
+proc ::cmdtest::childHeader {} {
+    variable here
+    return [join [list \
+	[list set ::auto_path $::auto_path] \
+	[list package require mmap] \
+	[list source [file join $here cmdhelpers.tcl]] \
+	[list namespace import ::cmdtest::*]] \n]\n
+}
+
+# runChild script ?prefix? --
+#
+#	Runs script in a new tclsh (after childHeader) and returns what it
+#	printed on stdout and stderr.  exec raises an error if the child
+#	dies of a signal or exits non-zero, which fails the test.  prefix is
+#	a command put before tclsh (e.g. prlimit ...).
+
+proc ::cmdtest::runChild {script {prefix {}}} {
+    set path [newFile "[childHeader]$script"]
+    return [exec {*}$prefix [info nameofexecutable] $path 2>@1]
+}
+
+# spawnChild script --
+#
+#	Starts script in a new tclsh (after childHeader) without waiting;
+#	returns a pipe to read its output from.
+
+proc ::cmdtest::spawnChild {script} {
+    set path [newFile "[childHeader]$script"]
+    return [open |[list [info nameofexecutable] $path 2>@1] r]
+}
+
+# collect pipes --
+#
+#	Waits for the children of spawnChild: reads each pipe to EOF and
+#	closes it (an error if the child failed).  Returns their outputs.
+
+proc ::cmdtest::collect {pipes} {
+    set outputs {}
+    foreach pipe $pipes {
+	lappend outputs [string trimright [read $pipe] \n]
+	close $pipe
+    }
+    return $outputs
+}
+
+# truncateFile path size --
+#
+#	Sets the size of a file from another process, as a foreign
+#	truncation of a mapped file happens.
+
+proc ::cmdtest::truncateFile {path size} {
+    exec [info nameofexecutable] << [list apply {{path size} {
+	set f [open $path r+]
+	chan truncate $f $size
+	close $f
+    }} $path $size]
+    return
+}
+
+# wrongArgs, rangeError, ... --
+#
+#	The outcome (as caught reports it) of the errors that tests expect
+#	again and again, spelled out once: the exact message and errorCode.
+
+proc ::cmdtest::wrongArgs {usage} {
+    list 1 "wrong # args: should be \"$usage\"" {TCL WRONGARGS}
+}
+
+proc ::cmdtest::rangeError {offset count length} {
+    list 1 "range $offset+$count is outside the $length bytes of \"mmapN\"" \
+	{MMAP RANGE}
+}
+
+proc ::cmdtest::readOnlyError {} {
+    list 1 {channel "mmapN" is read-only} {MMAP MODE}
+}
+
+proc ::cmdtest::alignError {offset width} {
+    list 1 "offset $offset is not aligned to [expr {$width / 8}] bytes" \
+	{MMAP ALIGN}
+}
+
+proc ::cmdtest::protectedError {verb offset} {
+    list 1 "error $verb \"mmapN\": offset $offset is in a protected page" \
+	[list MMAP PROTECTED mmapN $offset]
+}
+
+proc ::cmdtest::truncatedError {verb offset} {
+    list 1 "error $verb \"mmapN\": the file is truncated: no data at\
+	offset $offset" [list MMAP TRUNCATED mmapN $offset]
+}
+
+# traceChild script calls --
+#
+#	Runs script in a new tclsh (after childHeader) under strace, tracing
+#	the system calls named in calls.  Returns what the script did after
+#	it loaded mmap, in order: {mark TEXT} for each line TEXT the script
+#	wrote to stdout, {call NAME ADDRESS LENGTH FLAGS} for each successful
+#	traced call (ADDRESS as an integer, FLAGS as strace spells them).
+
+proc ::cmdtest::traceChild {script calls} {
+    set trace [newFile]
+    set path [newFile "[childHeader]mark BEGIN\n$script"]
+    exec strace -o $trace -e trace=[join [linsert $calls 0 write] ,] \
+	[info nameofexecutable] $path
+    set events {}
+    set begun 0
+    foreach line [split [fileBytes $trace] \n] {
+	if {[regexp {^write\(1, "([^"\\]*)\\n"} $line -> text]} {
+	    if {$begun} {
+		lappend events [list mark $text]
+	    }
+	    set begun [expr {$begun || $text eq "BEGIN"}]
+	} elseif {$begun && [regexp \
+		{^(\w+)\((0x[0-9a-f]+), (\d+)(?:, ([A-Z_|]+))?\) += 0$} \
+		$line -> name address length flags]} {
+	    lappend events [list call $name [expr {$address}] $length $flags]
+	}
+    }
+    return $events
+}
+
+# mark text --
+#
+#	In a traceChild script: a line on stdout, written at once, that
+#	shows up in the trace between the calls before and after it.
+
+proc ::cmdtest::mark {text} {
+    puts $text
+    flush stdout
+}
