@@ -18,7 +18,8 @@ static int	CheckSource(Tcl_Interp *interp, Tcl_Obj *sourceObj,
 		    Tcl_Channel *chanPtr, int *modePtr, int *fdPtr,
 		    struct stat *statPtr);
 static int	FinishOpen(Tcl_Interp *interp, const MmapOpenSpec *specPtr,
-		    MmapChannel *mcPtr, int fd, uint64_t length, int flags);
+		    MmapChannel *mcPtr, const char *sourceName, int fd,
+		    uint64_t length, int flags);
 
 /*
  *----------------------------------------------------------------------
@@ -107,15 +108,21 @@ CheckSource(
 		" has no file descriptor", name);
     }
     *fdPtr = (int) (intptr_t) handle;
+
+    /*
+     * Flush before fstat: output the script wrote but Tcl still buffers
+     * belongs in the file, and in the size the region is checked against.
+     */
+
+    if ((*modePtr & TCL_WRITABLE) && Tcl_Flush(chan) != TCL_OK) {
+	return MmapPosixError(interp, Tcl_GetErrno(), "flush", name);
+    }
     if (fstat(*fdPtr, statPtr) != 0) {
 	return MmapPosixError(interp, errno, "stat", name);
     }
     if (!S_ISREG(statPtr->st_mode) && !S_ISCHR(statPtr->st_mode)) {
 	return MmapError(interp, "CHANNEL", "cannot map channel \"%s\": not a"
 		" regular file or character device", name);
-    }
-    if ((*modePtr & TCL_WRITABLE) && Tcl_Flush(chan) != TCL_OK) {
-	return MmapPosixError(interp, Tcl_GetErrno(), "flush", name);
     }
     *chanPtr = chan;
     return TCL_OK;
@@ -187,7 +194,7 @@ MmapOpenChannel(
 
     mcPtr = MmapChannelAlloc();
     mcPtr->mode = mode & (TCL_READABLE|TCL_WRITABLE);
-    return FinishOpen(interp, specPtr, mcPtr, fd, length, flags);
+    return FinishOpen(interp, specPtr, mcPtr, name, fd, length, flags);
 }
 
 /*
@@ -215,12 +222,13 @@ MmapOpenAnonymous(
     MmapChannel *mcPtr = MmapChannelAlloc();
 
     mcPtr->mode = TCL_READABLE|TCL_WRITABLE;
-    return FinishOpen(interp, specPtr, mcPtr, -1, specPtr->length,
+    return FinishOpen(interp, specPtr, mcPtr, NULL, -1, specPtr->length,
 	    MMAP_WRITABLE);
 }
 
 /*
  * FinishOpen: maps, registers and configures the instance, or frees it.
+ * sourceName names the source channel in errors; NULL for anonymous memory.
  */
 
 static int
@@ -228,6 +236,7 @@ FinishOpen(
     Tcl_Interp *interp,
     const MmapOpenSpec *specPtr,
     MmapChannel *mcPtr,
+    const char *sourceName,
     int fd,
     uint64_t length,
     int flags)
@@ -250,9 +259,13 @@ FinishOpen(
     }
     if (err != 0) {
 	ckfree(mcPtr);
+	if (sourceName != NULL) {
+	    return MmapPosixError(interp, err, "map", sourceName);
+	}
 	Tcl_SetErrno(err);
-	Tcl_SetObjResult(interp, Tcl_ObjPrintf("couldn't map %" TCL_LL_MODIFIER "d"
-		" bytes: %s", (Tcl_WideInt) length, Tcl_PosixError(interp)));
+	Tcl_SetObjResult(interp, Tcl_ObjPrintf("couldn't map %"
+		TCL_LL_MODIFIER "d bytes of anonymous memory: %s",
+		(Tcl_WideInt) length, Tcl_PosixError(interp)));
 	return TCL_ERROR;
     }
     mcPtr->cyclic = specPtr->cyclic;

@@ -1,0 +1,290 @@
+# helpers.tcl --
+#
+#	Helpers shared by the test files: temporary files with exact bytes,
+#	reading a file's bytes back, the process's resources (channels,
+#	descriptors, mappings) for leak checks, running a script in a second
+#	tclsh, and the constraints the test files share.
+#
+#	Sourced by every test file:
+#	    source [file join [file dirname [info script]] helpers.tcl]
+
+package require tcltest 2
+
+# Run standalone (tclsh tests/x.test) the package may not be on auto_path;
+# tests/all.tcl and TCLLIBPATH put the build first, so ../lib only goes last.
+if {[lsearch -exact $::auto_path \
+	[file normalize [file join [file dirname [info script]] .. lib]]] < 0} {
+    lappend ::auto_path \
+	    [file normalize [file join [file dirname [info script]] .. lib]]
+}
+
+namespace eval ::mt {
+    variable created {}
+}
+
+# mt::makeFile --
+#	Writes exactly the bytes given (no newline added, unlike
+#	tcltest::makeFile) to a file in the temporary directory.  Returns the
+#	file's full path; mt::cleanFiles deletes every file made so.
+
+proc ::mt::makeFile {name bytes} {
+    variable created
+    set path [file join [::tcltest::temporaryDirectory] $name]
+    set f [open $path w]
+    fconfigure $f -translation binary
+    puts -nonewline $f $bytes
+    close $f
+    if {$path ni $created} {
+	lappend created $path
+    }
+    return $path
+}
+
+# mt::tempPath --
+#	A path in the temporary directory, registered for mt::cleanFiles but
+#	not created.
+
+proc ::mt::tempPath {name} {
+    variable created
+    set path [file join [::tcltest::temporaryDirectory] $name]
+    file delete $path
+    if {$path ni $created} {
+	lappend created $path
+    }
+    return $path
+}
+
+proc ::mt::cleanFiles {} {
+    variable created
+    foreach path $created {
+	file delete -force $path
+    }
+    set created {}
+}
+
+# mt::readFile --
+#	The bytes of a file (through a fresh channel, not a mapping), or
+#	"count" bytes at "offset".
+
+proc ::mt::readFile {path {offset 0} {count -1}} {
+    set f [open $path r]
+    fconfigure $f -translation binary
+    seek $f $offset
+    if {$count < 0} {
+	set data [read $f]
+    } else {
+	set data [read $f $count]
+    }
+    close $f
+    return $data
+}
+
+# mt::pattern --
+#	n bytes whose value at index i is (i + seed) mod 251: a prime period,
+#	so that no two page-aligned windows of the file look alike.
+
+proc ::mt::pattern {n {seed 0}} {
+    set bytes {}
+    for {set i 0} {$i < $n} {incr i} {
+	lappend bytes [expr {($i + $seed) % 251}]
+    }
+    return [binary format c* $bytes]
+}
+
+# mt::hex --
+#	A byte string as hex, for readable expected results.
+
+proc ::mt::hex {bytes} {
+    binary scan $bytes H* h
+    return $h
+}
+
+# mt::mapFile --
+#	Opens path with access mode "mode", maps it with the options given,
+#	closes the source channel and returns the map.
+
+proc ::mt::mapFile {path mode args} {
+    set f [open $path $mode]
+    try {
+	return [mmap {*}$args $f]
+    } finally {
+	close $f
+    }
+}
+
+# mt::fdCount, mt::mapsLines, mt::resources --
+#	Open descriptors (/proc/self/fd) and mappings (/proc/self/maps) of
+#	this process, and both with the channel names, for leak checks.
+#	glob does not hold a descriptor open, and the maps count is taken
+#	after its own channel is closed, so neither counts itself.
+
+proc ::mt::fdCount {} {
+    llength [glob -nocomplain -directory /proc/self/fd *]
+}
+
+proc ::mt::mapsLines {} {
+    set f [open /proc/self/maps r]
+    set lines [split [string trimright [read $f] \n] \n]
+    close $f
+    return $lines
+}
+
+proc ::mt::resources {} {
+    list [lsort [chan names]] [fdCount] [llength [mapsLines]]
+}
+
+# mt::smaps --
+#	The fields of /proc/self/smaps (Rss, VmFlags, ...) for the first
+#	mapping of the file at path, as a dict; empty if it is not mapped.
+
+proc ::mt::smaps {path} {
+    set f [open /proc/self/smaps r]
+    set lines [split [read $f] \n]
+    close $f
+    set fields {}
+    set inside 0
+    foreach line $lines {
+	if {[regexp {^[0-9a-f]+-[0-9a-f]+ } $line]} {
+	    if {[dict size $fields]} {
+		break
+	    }
+	    set inside [string match "* [file normalize $path]" $line]
+	} elseif {$inside && [regexp {^(\w+):\s*(.*)$} $line -> key value]} {
+	    dict set fields $key [string trim $value]
+	}
+    }
+    return $fields
+}
+
+# mt::childRun --
+#	Runs a script in a second tclsh that finds the same mmap package, and
+#	returns its standard output.
+
+proc ::mt::childRun {script} {
+    set path [tempPath child-[pid]-[incr ::mt::childCount].tcl]
+    set f [open $path w]
+    puts $f [list set ::auto_path $::auto_path]
+    puts $f $script
+    close $f
+    try {
+	return [exec [info nameofexecutable] $path]
+    } finally {
+	file delete $path
+    }
+}
+
+# mt::errorOf, mt::masked --
+#	Channel numbers vary, so tests state messages about channels with
+#	placeholders: "mapping" is a list {name placeholder ...}, and every
+#	name quoted in the message ("mmap7" -> "mmapN") and every errorCode
+#	word equal to a name is replaced.
+#
+#	mt::errorOf runs a script in the caller's scope and returns {code
+#	message errorCode}, for tests that check an error among other
+#	results.  mt::masked runs a script and raises its error again,
+#	masked, for tests with -returnCodes error -errorCode ... -result.
+
+proc ::mt::errorOf {script {mapping {}}} {
+    set code [catch {uplevel 1 $script} msg opts]
+    if {$code == 1} {
+	return [list $code {*}[Mask $mapping $msg [dict get $opts -errorcode]]]
+    }
+    return [list $code $msg]
+}
+
+proc ::mt::masked {mapping script} {
+    set code [catch {uplevel 1 $script} msg opts]
+    if {$code != 1} {
+	return -code $code $msg
+    }
+    lassign [Mask $mapping $msg [dict get $opts -errorcode]] msg errorCode
+    return -code error -errorcode $errorCode $msg
+}
+
+proc ::mt::Mask {mapping msg errorCode} {
+    set quoted {}
+    foreach {name placeholder} $mapping {
+	lappend quoted "\"$name\"" "\"$placeholder\""
+    }
+    set masked {}
+    foreach word $errorCode {
+	if {[dict exists $mapping $word]} {
+	    set word [dict get $mapping $word]
+	}
+	lappend masked $word
+    }
+    list [string map $quoted $msg] $masked
+}
+
+# mt::circleWrite --
+#	The model of a cyclic write: "data" written byte by byte at pos,
+#	pos+1, ... modulo the length of "bytes".  Returns the new bytes and
+#	the position after the write.
+
+proc ::mt::circleWrite {bytes pos data} {
+    set length [string length $bytes]
+    set out [split $bytes ""]
+    set i $pos
+    foreach c [split $data ""] {
+	lset out [expr {$i % $length}] $c
+	incr i
+    }
+    return [list [join $out ""] [expr {$i % $length}]]
+}
+
+# mt::waitFor --
+#	Enters the event loop until the global variable named varName is set
+#	(or changes), but for at most "ms" milliseconds, so that a missing
+#	event fails the test instead of hanging it.  Returns 1 when the
+#	variable was set, 0 on timeout.
+
+proc ::mt::waitFor {varName {ms 2000}} {
+    set ::mt::timeout 0
+    set id [after $ms {set ::mt::timeout 1}]
+    trace add variable ::$varName write ::mt::Wake
+    trace add variable ::mt::timeout write ::mt::Wake
+    vwait ::mt::wake
+    trace remove variable ::$varName write ::mt::Wake
+    trace remove variable ::mt::timeout write ::mt::Wake
+    after cancel $id
+    return [expr {!$::mt::timeout}]
+}
+
+proc ::mt::Wake {args} {
+    set ::mt::wake 1
+}
+
+# # ## ### ##### ######## Constraints
+
+::tcltest::testConstraint procfs [expr {[file isdirectory /proc/self/fd]
+	&& [file readable /proc/self/maps]}]
+::tcltest::testConstraint tclx [expr {![catch {package require Tclx}]}]
+::tcltest::testConstraint thread [expr {![catch {package require Thread}]}]
+::tcltest::testConstraint devzero [expr {[file exists /dev/zero]}]
+::tcltest::testConstraint devnull [expr {[file exists /dev/null]}]
+
+# sparse64: the temporary directory holds a 5 GiB file that takes (almost)
+# no disk space, so the tests beyond 4 GiB can run.
+
+proc ::mt::SparseOk {} {
+    set path [file join [::tcltest::temporaryDirectory] sparse-probe-[pid]]
+    try {
+	set f [open $path w]
+	try {
+	    chan truncate $f [expr {5 * 2**30}]
+	} finally {
+	    close $f
+	}
+	if {[file size $path] != 5 * 2**30} {
+	    return 0
+	}
+	# du reports the blocks actually allocated, in KiB.
+	return [expr {[lindex [exec du -k $path] 0] < 1024}]
+    } on error {} {
+	return 0
+    } finally {
+	file delete $path
+    }
+}
+::tcltest::testConstraint sparse64 \
+	[expr {$::tcl_platform(pointerSize) >= 8 && [::mt::SparseOk]}]
