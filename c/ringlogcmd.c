@@ -1,0 +1,562 @@
+/*
+ * ringlogcmd.c --
+ *
+ *	The Tcl face of the ring log: "mmap::ringlog create|open", and the
+ *	command of each open log (append, read, bounds, stats, sync, close).
+ *	Argument parsing and error reporting only; the log itself is in
+ *	ringlog.c.  Messages are byte arrays both ways, so any bytes go in
+ *	and come back out unchanged.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "ringlogcmd.h"
+#include "ringlog.h"
+#include "errors.h"
+
+/*
+ * One open log, the clientData of its command.  The command is deleted by
+ * "close", by renaming it to {}, or with its interpreter; the delete proc
+ * releases the log in every case.
+ */
+
+typedef struct RinglogCmd {
+    MmapRinglog *logPtr;	/* The log. */
+    Tcl_Command token;		/* Its command. */
+    Tcl_Obj *pathObj;		/* The path it was opened by, for stats. */
+    char name[48];		/* "::mmap::ringlogN", for messages. */
+} RinglogCmd;
+
+static unsigned ringlogCounter = 0;
+
+static int	CreateCmd(Tcl_Interp *interp, int objc,
+		    Tcl_Obj *const objv[]);
+static void	LogDeleteProc(ClientData clientData);
+static int	LogObjCmd(ClientData clientData, Tcl_Interp *interp,
+		    int objc, Tcl_Obj *const objv[]);
+static int	OpenCmd(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[]);
+static int	ReadCmd(Tcl_Interp *interp, RinglogCmd *cmdPtr, int objc,
+		    Tcl_Obj *const objv[]);
+static int	ReadVisit(void *clientData, uint64_t seq,
+		    const unsigned char *bytes, size_t length);
+static int	SetLogError(Tcl_Interp *interp, const char *name,
+		    const char *verb, const MmapRinglogError *errPtr);
+static int	StatsCmd(Tcl_Interp *interp, RinglogCmd *cmdPtr);
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * MmapRinglogObjCmd --
+ *
+ *	Implements "mmap::ringlog create path -size bytes ?-force?" and
+ *	"mmap::ringlog open path ?-readonly?".
+ *
+ * Results:
+ *	A standard Tcl result: empty for create, the new log command's
+ *	name for open.
+ *
+ * Side effects:
+ *	See CreateCmd and OpenCmd.
+ *
+ *----------------------------------------------------------------------
+ */
+
+int
+MmapRinglogObjCmd(
+    ClientData clientData,
+    Tcl_Interp *interp,
+    int objc,
+    Tcl_Obj *const objv[])
+{
+    static const char *const subcommands[] = { "create", "open", NULL };
+    enum { SUB_CREATE, SUB_OPEN };
+    int index;
+
+    (void) clientData;
+    if (objc < 2) {
+	Tcl_WrongNumArgs(interp, 1, objv, "subcommand path ?arg ...?");
+	return TCL_ERROR;
+    }
+    if (Tcl_GetIndexFromObj(interp, objv[1], subcommands, "subcommand", 0,
+	    &index) != TCL_OK) {
+	return TCL_ERROR;
+    }
+    return (index == SUB_CREATE) ? CreateCmd(interp, objc, objv)
+	    : OpenCmd(interp, objc, objv);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * CreateCmd --
+ *
+ *	"mmap::ringlog create path -size bytes ?-force?": makes an empty
+ *	log of that many bytes in all (rounded up to a multiple of 8).
+ *
+ * Results:
+ *	A standard Tcl result, empty on success.
+ *
+ * Side effects:
+ *	The file; with -force it replaces what was there (processes using
+ *	the old file keep it until they close it).
+ *
+ *----------------------------------------------------------------------
+ */
+
+static int
+CreateCmd(
+    Tcl_Interp *interp,
+    int objc,
+    Tcl_Obj *const objv[])
+{
+    static const char *const options[] = { "-size", "-force", NULL };
+    enum { O_SIZE, O_FORCE };
+    MmapRinglogError err;
+    const char *nativePath;
+    uint64_t size = 0;
+    int i, index, force = 0, haveSize = 0;
+
+    if (objc < 3) {
+	goto wrongArgs;
+    }
+    for (i = 3; i < objc; i++) {
+	if (Tcl_GetIndexFromObj(interp, objv[i], options, "option", 0,
+		&index) != TCL_OK) {
+	    return TCL_ERROR;
+	}
+	if (index == O_FORCE) {
+	    force = 1;
+	    continue;
+	}
+	if (++i >= objc) {
+	    goto wrongArgs;
+	}
+	if (MmapGetSize(interp, objv[i], "size", 1, &size) != TCL_OK) {
+	    return TCL_ERROR;
+	}
+	haveSize = 1;
+    }
+    if (!haveSize) {
+	goto wrongArgs;
+    }
+    if (size < MMAP_RINGLOG_MIN_SIZE) {
+	return MmapError(interp, "RANGE", "bad size \"%s\": a ring log needs"
+		" at least %d bytes", Tcl_GetString(objv[i - 1]),
+		MMAP_RINGLOG_MIN_SIZE);
+    }
+    nativePath = Tcl_FSGetNativePath(objv[2]);
+    if (nativePath == NULL) {
+	return MmapPosixError(interp, ENOENT, "create ring log",
+		Tcl_GetString(objv[2]));
+    }
+    if (MmapRinglogCreate(nativePath, size, force, &err)
+	    != MMAP_RINGLOG_OK) {
+	return SetLogError(interp, Tcl_GetString(objv[2]), "create", &err);
+    }
+    return TCL_OK;
+
+  wrongArgs:
+    Tcl_WrongNumArgs(interp, 2, objv, "path -size bytes ?-force?");
+    return TCL_ERROR;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * OpenCmd --
+ *
+ *	"mmap::ringlog open path ?-readonly?": opens a log and makes its
+ *	command.
+ *
+ * Results:
+ *	A standard Tcl result: the command's fully qualified name.
+ *
+ * Side effects:
+ *	A new command in ::mmap, owning an open file and a mapping.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static int
+OpenCmd(
+    Tcl_Interp *interp,
+    int objc,
+    Tcl_Obj *const objv[])
+{
+    static const char *const options[] = { "-readonly", NULL };
+    MmapRinglogError err;
+    Tcl_CmdInfo info;
+    RinglogCmd *cmdPtr;
+    MmapRinglog *logPtr;
+    const char *nativePath;
+    int i, index, readOnly = 0;
+
+    if (objc < 3) {
+	Tcl_WrongNumArgs(interp, 2, objv, "path ?-readonly?");
+	return TCL_ERROR;
+    }
+    for (i = 3; i < objc; i++) {
+	if (Tcl_GetIndexFromObj(interp, objv[i], options, "option", 0,
+		&index) != TCL_OK) {
+	    return TCL_ERROR;
+	}
+	readOnly = 1;
+    }
+    nativePath = Tcl_FSGetNativePath(objv[2]);
+    if (nativePath == NULL) {
+	return MmapPosixError(interp, ENOENT, "open ring log",
+		Tcl_GetString(objv[2]));
+    }
+    logPtr = MmapRinglogOpen(nativePath, readOnly, &err);
+    if (logPtr == NULL) {
+	return SetLogError(interp, Tcl_GetString(objv[2]), "open", &err);
+    }
+
+    cmdPtr = (RinglogCmd *) ckalloc(sizeof(RinglogCmd));
+    cmdPtr->logPtr = logPtr;
+    cmdPtr->pathObj = objv[2];
+    Tcl_IncrRefCount(cmdPtr->pathObj);
+    do {
+	sprintf(cmdPtr->name, "::mmap::ringlog%u",
+		__atomic_add_fetch(&ringlogCounter, 1, __ATOMIC_RELAXED));
+    } while (Tcl_GetCommandInfo(interp, cmdPtr->name, &info));
+    cmdPtr->token = Tcl_CreateObjCommand(interp, cmdPtr->name, LogObjCmd,
+	    cmdPtr, LogDeleteProc);
+    Tcl_SetObjResult(interp, Tcl_NewStringObj(cmdPtr->name, -1));
+    return TCL_OK;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * LogDeleteProc --
+ *
+ *	Closes a log when its command goes, however it goes.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	Unmaps and closes the file, frees the command's data.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void
+LogDeleteProc(
+    ClientData clientData)
+{
+    RinglogCmd *cmdPtr = clientData;
+
+    MmapRinglogClose(cmdPtr->logPtr);
+    Tcl_DecrRefCount(cmdPtr->pathObj);
+    ckfree(cmdPtr);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * LogObjCmd --
+ *
+ *	The command of one log:
+ *	    $log append message ?message ...?	-> seq of the last one
+ *	    $log read ?-from seq? ?-count n?	-> {seq message ...}
+ *	    $log bounds				-> {oldestSeq nextSeq}
+ *	    $log stats				-> dict
+ *	    $log sync				-> flush to disk
+ *	    $log close
+ *
+ * Results:
+ *	A standard Tcl result.
+ *
+ * Side effects:
+ *	See the subcommands.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static int
+LogObjCmd(
+    ClientData clientData,
+    Tcl_Interp *interp,
+    int objc,
+    Tcl_Obj *const objv[])
+{
+    static const char *const subcommands[] = {
+	"append", "bounds", "close", "read", "stats", "sync", NULL
+    };
+    enum { SUB_APPEND, SUB_BOUNDS, SUB_CLOSE, SUB_READ, SUB_STATS,
+	SUB_SYNC };
+    RinglogCmd *cmdPtr = clientData;
+    MmapRinglogMessage staticMessages[8], *messages;
+    MmapRinglogError err;
+    MmapRinglogInfo info;
+    Tcl_Obj *pair[2];
+    uint64_t seq = 0;
+    int index, i, length, status;
+
+    if (objc < 2) {
+	Tcl_WrongNumArgs(interp, 1, objv, "subcommand ?arg ...?");
+	return TCL_ERROR;
+    }
+    if (Tcl_GetIndexFromObj(interp, objv[1], subcommands, "subcommand", 0,
+	    &index) != TCL_OK) {
+	return TCL_ERROR;
+    }
+    if (index == SUB_APPEND) {
+	if (objc < 3) {
+	    Tcl_WrongNumArgs(interp, 2, objv, "message ?message ...?");
+	    return TCL_ERROR;
+	}
+	messages = (objc - 2 <= 8) ? staticMessages
+		: (MmapRinglogMessage *) ckalloc(sizeof(MmapRinglogMessage)
+		* (objc - 2));
+	for (i = 2; i < objc; i++) {
+	    messages[i - 2].bytes = Tcl_GetByteArrayFromObj(objv[i],
+		    &length);
+	    messages[i - 2].length = (size_t) length;
+	}
+	status = MmapRinglogAppend(cmdPtr->logPtr, (size_t) (objc - 2),
+		messages, &seq, &err);
+	if (status == MMAP_RINGLOG_TOOBIG) {
+	    for (i = 0; messages[i].length <= err.offset; i++) {
+		/* Find the message that does not fit. */
+	    }
+	    length = (int) messages[i].length;
+	}
+	if (messages != staticMessages) {
+	    ckfree(messages);
+	}
+	if (status == MMAP_RINGLOG_TOOBIG) {
+	    Tcl_SetObjResult(interp, Tcl_ObjPrintf("message of %d bytes is"
+		    " too large for ring log \"%s\": at most %"
+		    TCL_LL_MODIFIER "d bytes fit", length, cmdPtr->name,
+		    (Tcl_WideInt) err.offset));
+	    Tcl_SetErrorCode(interp, "MMAP", "RINGLOG",
+		    MmapRinglogStatusName(status), NULL);
+	    return TCL_ERROR;
+	}
+	if (status != MMAP_RINGLOG_OK) {
+	    return SetLogError(interp, cmdPtr->name, "writing", &err);
+	}
+	Tcl_SetObjResult(interp, Tcl_NewWideIntObj((Tcl_WideInt) seq));
+	return TCL_OK;
+    }
+    if (index == SUB_READ) {
+	return ReadCmd(interp, cmdPtr, objc, objv);
+    }
+    if (objc != 2) {
+	Tcl_WrongNumArgs(interp, 2, objv, NULL);
+	return TCL_ERROR;
+    }
+    switch (index) {
+    case SUB_BOUNDS:
+	if (MmapRinglogGetInfo(cmdPtr->logPtr, &info, &err)
+		!= MMAP_RINGLOG_OK) {
+	    return SetLogError(interp, cmdPtr->name, "reading", &err);
+	}
+	pair[0] = Tcl_NewWideIntObj((Tcl_WideInt) info.oldestSeq);
+	pair[1] = Tcl_NewWideIntObj((Tcl_WideInt) info.nextSeq);
+	Tcl_SetObjResult(interp, Tcl_NewListObj(2, pair));
+	return TCL_OK;
+    case SUB_CLOSE:
+	Tcl_DeleteCommandFromToken(interp, cmdPtr->token);
+	return TCL_OK;
+    case SUB_STATS:
+	return StatsCmd(interp, cmdPtr);
+    case SUB_SYNC:
+	if (MmapRinglogSync(cmdPtr->logPtr, &err) != MMAP_RINGLOG_OK) {
+	    return SetLogError(interp, cmdPtr->name, "sync", &err);
+	}
+	return TCL_OK;
+    }
+    return TCL_OK;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * ReadCmd, ReadVisit --
+ *
+ *	"$log read ?-from seq? ?-count n?": the records with sequence
+ *	numbers from seq on (default: the oldest), at most n of them
+ *	(default: all), oldest first.  ReadVisit adds one record to the
+ *	result list.
+ *
+ * Results:
+ *	A standard Tcl result: a flat list {seq message seq message ...}.
+ *
+ * Side effects:
+ *	None.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static int
+ReadCmd(
+    Tcl_Interp *interp,
+    RinglogCmd *cmdPtr,
+    int objc,
+    Tcl_Obj *const objv[])
+{
+    static const char *const options[] = { "-from", "-count", NULL };
+    enum { O_FROM, O_COUNT };
+    MmapRinglogError err;
+    Tcl_Obj *listObj;
+    uint64_t from = 0, count = UINT64_MAX;
+    int i, index;
+
+    for (i = 2; i < objc; i += 2) {
+	if (Tcl_GetIndexFromObj(interp, objv[i], options, "option", 0,
+		&index) != TCL_OK) {
+	    return TCL_ERROR;
+	}
+	if (i + 1 >= objc) {
+	    Tcl_WrongNumArgs(interp, 2, objv, "?-from seq? ?-count n?");
+	    return TCL_ERROR;
+	}
+	if (MmapGetSize(interp, objv[i + 1],
+		(index == O_FROM) ? "sequence number" : "count", 0,
+		(index == O_FROM) ? &from : &count) != TCL_OK) {
+	    return TCL_ERROR;
+	}
+    }
+
+    listObj = Tcl_NewListObj(0, NULL);
+    Tcl_IncrRefCount(listObj);
+    if (MmapRinglogRead(cmdPtr->logPtr, from, count, ReadVisit, listObj,
+	    NULL, &err) != MMAP_RINGLOG_OK) {
+	Tcl_DecrRefCount(listObj);
+	return SetLogError(interp, cmdPtr->name, "reading", &err);
+    }
+    Tcl_SetObjResult(interp, listObj);
+    Tcl_DecrRefCount(listObj);
+    return TCL_OK;
+}
+
+static int
+ReadVisit(
+    void *clientData,
+    uint64_t seq,
+    const unsigned char *bytes,
+    size_t length)
+{
+    Tcl_Obj *listObj = clientData;
+
+    Tcl_ListObjAppendElement(NULL, listObj,
+	    Tcl_NewWideIntObj((Tcl_WideInt) seq));
+    Tcl_ListObjAppendElement(NULL, listObj,
+	    Tcl_NewByteArrayObj(bytes, (int) length));
+    return 0;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * StatsCmd --
+ *
+ *	"$log stats": what the log holds, as a dict.
+ *
+ * Results:
+ *	A standard Tcl result.
+ *
+ * Side effects:
+ *	None.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static int
+StatsCmd(
+    Tcl_Interp *interp,
+    RinglogCmd *cmdPtr)
+{
+    MmapRinglogError err;
+    MmapRinglogInfo info;
+    Tcl_Obj *dictObj;
+
+#define PUT(key, valueObj) \
+    Tcl_DictObjPut(NULL, dictObj, Tcl_NewStringObj((key), -1), (valueObj))
+#define WIDE(value) Tcl_NewWideIntObj((Tcl_WideInt) (value))
+
+    if (MmapRinglogGetInfo(cmdPtr->logPtr, &info, &err)
+	    != MMAP_RINGLOG_OK) {
+	return SetLogError(interp, cmdPtr->name, "reading", &err);
+    }
+    dictObj = Tcl_NewDictObj();
+    PUT("path", cmdPtr->pathObj);
+    PUT("version", Tcl_NewIntObj(info.version));
+    PUT("size", WIDE(info.fileSize));
+    PUT("capacity", WIDE(info.dataSize));
+    PUT("maxmessage", WIDE(info.maxMessage));
+    PUT("records", WIDE(info.records));
+    PUT("bytes", WIDE(info.bytes));
+    PUT("wraps", WIDE(info.wraps));
+    PUT("oldest", WIDE(info.oldestSeq));
+    PUT("next", WIDE(info.nextSeq));
+    PUT("readonly", Tcl_NewBooleanObj(info.readOnly));
+#undef PUT
+#undef WIDE
+    Tcl_SetObjResult(interp, dictObj);
+    return TCL_OK;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * SetLogError --
+ *
+ *	Turns a failure of the core into a Tcl error.  "name" is the path
+ *	(create, open) or the log command (the others); "verb" names what
+ *	was being done, in the words of the messages below.
+ *
+ * Results:
+ *	TCL_ERROR.
+ *
+ * Side effects:
+ *	Sets the result and errorCode:
+ *	    POSIX	{POSIX <NAME> <msg>}, "couldn't <verb> ring log ..."
+ *	    format	{MMAP RINGLOG <KIND>}, "cannot open ring log ..."
+ *	    CORRUPT	{MMAP RINGLOG CORRUPT}
+ *	    READONLY	{MMAP MODE}
+ *	    FAULT	{MMAP TRUNCATED|PROTECTED <log> <offset>}
+ *
+ *----------------------------------------------------------------------
+ */
+
+static int
+SetLogError(
+    Tcl_Interp *interp,
+    const char *name,
+    const char *verb,
+    const MmapRinglogError *errPtr)
+{
+    char call[64];
+
+    switch (errPtr->status) {
+    case MMAP_RINGLOG_POSIX:
+	snprintf(call, sizeof(call), "%s ring log", errPtr->call);
+	return MmapPosixError(interp, errPtr->errorNum, call, name);
+    case MMAP_RINGLOG_READONLY:
+	return MmapError(interp, "MODE", "ring log \"%s\" is read-only",
+		name);
+    case MMAP_RINGLOG_FAULT:
+	return MmapSetFromOptions(interp, MmapFaultOptions(verb, name,
+		errPtr->fault, errPtr->offset));
+    case MMAP_RINGLOG_BADSIZE:
+	return MmapError(interp, "RANGE", "bad size: %s", errPtr->detail);
+    default:
+	break;
+    }
+    if (strcmp(verb, "open") == 0) {
+	Tcl_SetObjResult(interp, Tcl_ObjPrintf(
+		"cannot open ring log \"%s\": %s", name, errPtr->detail));
+    } else {
+	Tcl_SetObjResult(interp, Tcl_ObjPrintf(
+		"ring log \"%s\" is corrupt: %s", name, errPtr->detail));
+    }
+    Tcl_SetErrorCode(interp, "MMAP", "RINGLOG",
+	    MmapRinglogStatusName(errPtr->status), NULL);
+    return TCL_ERROR;
+}
