@@ -172,6 +172,33 @@ PassOn(
 }
 
 /*
+ * GUARDED --
+ *
+ *	Runs "statement" with the calling thread's guard armed over
+ *	[rangeStart, rangeStart + rangeLength), returning the fault from the
+ *	enclosing function if the handler jumps back.  A macro, not a
+ *	function: sigsetjmp must run in the frame that is still live when
+ *	the handler jumps, and the copy path should not pay for an indirect
+ *	call.
+ */
+
+#define GUARDED(rangeStart, rangeLength, faultAddrPtr, statement) do {	\
+    GuardState *statePtr = &guardState;					\
+    int sig;								\
+									\
+    statePtr->start = (uintptr_t) (rangeStart);				\
+    statePtr->end = (uintptr_t) (rangeStart) + (rangeLength);		\
+    sig = sigsetjmp(statePtr->env, 0);					\
+    if (sig != 0) {							\
+	*(faultAddrPtr) = statePtr->faultAddr;				\
+	return (sig == SIGBUS) ? MMAP_FAULT_BUS : MMAP_FAULT_ACCESS;	\
+    }									\
+    statePtr->armed = 1;						\
+    statement;								\
+    statePtr->armed = 0;						\
+} while (0)
+
+/*
  *----------------------------------------------------------------------
  *
  * MmapGuardedCall --
@@ -198,19 +225,7 @@ MmapGuardedCall(
     size_t rangeLength,
     uintptr_t *faultAddrPtr)
 {
-    GuardState *statePtr = &guardState;
-    int sig;
-
-    statePtr->start = (uintptr_t) rangeStart;
-    statePtr->end = (uintptr_t) rangeStart + rangeLength;
-    sig = sigsetjmp(statePtr->env, 0);
-    if (sig != 0) {
-	*faultAddrPtr = statePtr->faultAddr;
-	return (sig == SIGBUS) ? MMAP_FAULT_BUS : MMAP_FAULT_ACCESS;
-    }
-    statePtr->armed = 1;
-    proc(clientData);
-    statePtr->armed = 0;
+    GUARDED(rangeStart, rangeLength, faultAddrPtr, proc(clientData));
     return MMAP_FAULT_NONE;
 }
 
@@ -226,7 +241,7 @@ MmapGuardedCall(
  *	As MmapGuardedCall.
  *
  * Side effects:
- *	Copies up to count bytes; after a fault, a prefix may be copied.
+ *	Copies count bytes; after a fault, some of them may be copied.
  *
  *----------------------------------------------------------------------
  */
@@ -240,18 +255,7 @@ MmapGuardedCopy(
     size_t rangeLength,
     uintptr_t *faultAddrPtr)
 {
-    GuardState *statePtr = &guardState;
-    int sig;
-
-    statePtr->start = (uintptr_t) rangeStart;
-    statePtr->end = (uintptr_t) rangeStart + rangeLength;
-    sig = sigsetjmp(statePtr->env, 0);
-    if (sig != 0) {
-	*faultAddrPtr = statePtr->faultAddr;
-	return (sig == SIGBUS) ? MMAP_FAULT_BUS : MMAP_FAULT_ACCESS;
-    }
-    statePtr->armed = 1;
-    memcpy(dst, src, count);
-    statePtr->armed = 0;
+    GUARDED(rangeStart, rangeLength, faultAddrPtr,
+	    memcpy(dst, src, count));
     return MMAP_FAULT_NONE;
 }
