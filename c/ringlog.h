@@ -4,11 +4,10 @@
  *	The crash-safe ring log behind mmap::ringlog: a file made of one
  *	header page and a data area used as a circle of variable-length,
  *	checksummed records.  Any number of processes and threads append at
- *	once; readers take no lock.  The format and the algorithms live here
- *	without Tcl, so that tests/c/ringlog_test.c can drive them directly;
- *	ringlogcmd.c is the Tcl face.  doc/ringlog.man documents the format
- *	for users; the constants and structures in ringlog.c are its
- *	authority.
+ *	once; readers take no lock.  The format and the algorithms live in
+ *	ringlog*.c without Tcl, so that tests/c/ringlog_test.c can drive them
+ *	directly; ringlogcmd.c is the Tcl face.  doc/ringlog.man documents
+ *	the format for users; ringlog_format.h is its authority.
  */
 
 #ifndef MMAP_RINGLOG_H
@@ -27,7 +26,8 @@
 /*
  * What an operation reports.  MMAP_RINGLOG_OK is 0 so that results can be
  * tested as booleans.  The format errors (NOTLOG to SIZE) come from open;
- * CORRUPT also from any operation that finds the cursors damaged.
+ * CORRUPT also from any operation that finds the cursors damaged; LOCK
+ * from append.
  */
 
 typedef enum MmapRinglogStatus {
@@ -43,7 +43,9 @@ typedef enum MmapRinglogStatus {
     MMAP_RINGLOG_TOOBIG,	/* A message cannot fit the data area. */
     MMAP_RINGLOG_READONLY,	/* Append on a log opened read-only. */
     MMAP_RINGLOG_BADSIZE,	/* Create with a size below the minimum. */
-    MMAP_RINGLOG_FAULT		/* The mapping faulted (file truncated). */
+    MMAP_RINGLOG_FAULT,		/* The mapping faulted (file truncated). */
+    MMAP_RINGLOG_LOCK		/* The writers' lock is not recoverable
+				 * (ENOTRECOVERABLE). */
 } MmapRinglogStatus;
 
 /*
@@ -55,11 +57,13 @@ typedef enum MmapRinglogStatus {
 typedef struct MmapRinglogError {
     MmapRinglogStatus status;
     int errorNum;		/* POSIX: the errno value. */
-    const char *call;		/* POSIX: what failed ("open", "map"). */
+    const char *call;		/* POSIX: what failed ("open", "map",
+				 * "lock"). */
     MmapFault fault;		/* FAULT: its kind. */
     uint64_t offset;		/* FAULT: file offset of the bad access;
 				 * TOOBIG: the largest message that fits. */
-    char detail[160];		/* Format errors: what is wrong. */
+    char detail[160];		/* Format errors and LOCK: what is
+				 * wrong. */
 } MmapRinglogError;
 
 /* One message to append: a byte string, any bytes. */

@@ -4,7 +4,7 @@
  *	The Tcl face of the ring log: "mmap::ringlog create|open", and the
  *	command of each open log (append, read, bounds, stats, sync, close).
  *	Argument parsing and error reporting only; the log itself is in
- *	ringlog.c.  Messages are byte arrays both ways, so any bytes go in
+ *	ringlog*.c.  Messages are byte arrays both ways, so any bytes go in
  *	and come back out unchanged.
  */
 
@@ -519,6 +519,7 @@ StatsCmd(
  *	    POSIX	{POSIX <NAME> <msg>}, "couldn't <verb> ring log ..."
  *	    format	{MMAP RINGLOG <KIND>}, "cannot open ring log ..."
  *	    CORRUPT	{MMAP RINGLOG CORRUPT}
+ *	    LOCK	{MMAP RINGLOG LOCK}, "couldn't lock ring log ..."
  *	    READONLY	{MMAP MODE}
  *	    FAULT	{MMAP TRUNCATED|PROTECTED <log> <offset>}
  *
@@ -546,6 +547,11 @@ SetLogError(
 		errPtr->fault, errPtr->offset));
     case MMAP_RINGLOG_BADSIZE:
 	return MmapError(interp, "RANGE", "bad size: %s", errPtr->detail);
+    case MMAP_RINGLOG_LOCK:
+	Tcl_SetObjResult(interp, Tcl_ObjPrintf(
+		"couldn't lock ring log \"%s\": %s", name, errPtr->detail));
+	Tcl_SetErrorCode(interp, "MMAP", "RINGLOG", "LOCK", NULL);
+	return TCL_ERROR;
     default:
 	break;
     }

@@ -1,15 +1,24 @@
 /*
  * ringlog_test.c --
  *
- *	Unit test of the ring log core (c/ringlog.c) without Tcl: checksums,
- *	create and open with every format error, append and read, wrapping
- *	against a model of the format, damage, truncation, writers in
- *	threads and a writer killed mid-stream.
+ *	Unit test of the ring log core (c/ringlog*.c) without Tcl:
+ *	checksums, create and open with every format error, append and read,
+ *	wrapping against a model of the format, damage, truncation, writers
+ *	in threads, a writer killed mid-stream, and the writers' lock: a
+ *	holder killed (with a writer waiting, and many times over), a lock
+ *	left "held" by a thread that no longer exists (as after a reboot), a
+ *	lock made unrecoverable, an opener killed while it initialises the
+ *	lock, and the header page truncated away while the lock is held.
+ *	The lock tests look inside the handle (ringlogInt.h) to take the
+ *	lock as a writer in mid-append would.
  *
- *	Build: gcc -D_GNU_SOURCE -Ic c/ringlog.c c/guard.c
+ *	Build: gcc -D_GNU_SOURCE -Ic c/ringlog.c c/ringlog_*.c c/guard.c
  *		tests/c/ringlog_test.c -lpthread -o ringlog_test
  *	Run: ./ringlog_test ?directory?   (a temporary directory by default)
  *	Prints "N passed, 0 failed" and exits 0 when all is well.
+ *
+ *	./ringlog_test poison path  makes the writers' lock of a log that
+ *	another process has open unrecoverable (for tests/ringlog.test).
  */
 
 #ifndef _GNU_SOURCE
@@ -23,11 +32,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include "ringlog.h"
+#include "ringlogInt.h"
 
 static int passed = 0, failed = 0;
 static char dir[256];
@@ -738,7 +750,7 @@ TestThreads(
     }
 }
 
-/* A writer killed mid-stream, and one killed holding the lock. */
+/* Writers killed mid-stream: nothing torn, and the next one goes on. */
 static void
 TestKill(void)
 {
@@ -748,8 +760,7 @@ TestKill(void)
     struct timespec pause = {0, 30 * 1000 * 1000};
     uint64_t damaged;
     pid_t pid;
-    int i, status, fd, pipes[2];
-    char c;
+    int i, status;
 
     CHECK(MmapRinglogCreate(Path("kill.log"), 4096 + 65536, 1, &err) == 0);
     for (i = 0; i < 5; i++) {
@@ -777,27 +788,494 @@ TestKill(void)
     CHECK(MmapRinglogRead(logPtr, 0, UINT64_MAX, CheckRecord, &checker,
 	    &damaged, &err) == 0 && damaged == 0 && checker.bad == 0);
     CHECK(checker.prevSeq > 1000);
+    CHECK(Append1(logPtr, "t7 0 ") == checker.prevSeq + 1);
+    MmapRinglogClose(logPtr);
+}
 
-    /* The kernel drops the lock of a dead holder. */
-    CHECK(pipe(pipes) == 0);
+/*
+ * The writers' lock.  Sleep, and the children that hold the lock.
+ */
+
+static void
+Sleep(
+    int ms)
+{
+    struct timespec pause;
+
+    pause.tv_sec = ms / 1000;
+    pause.tv_nsec = (long) (ms % 1000) * 1000000;
+    nanosleep(&pause, NULL);
+}
+
+/*
+ * HoldLock --
+ *	Forks a child that opens the log, takes the writers' lock as an
+ *	append does and scribbles past the head, as a writer in mid-record
+ *	would; returns its pid once it holds the lock.  It waits there to be
+ *	killed.  The log must have room past the head (no wrap).
+ */
+
+static pid_t
+HoldLock(
+    const char *path)
+{
+    int pipes[2];
+    pid_t pid;
+    char c;
+
+    if (pipe(pipes) != 0) {
+	return -1;
+    }
     pid = fork();
     if (pid == 0) {
-	fd = open(Path("kill.log"), O_RDWR);
-	flock(fd, LOCK_EX);
+	MmapRinglogError err;
+	MmapRinglog *logPtr = MmapRinglogOpen(path, 0, &err);
+	Cursors cursors;
+	uint64_t at;
+
+	if (logPtr == NULL || RlLock(logPtr, &err) != 0
+		|| RlLoadCursors(logPtr, &cursors, &err) != 0) {
+	    _exit(1);
+	}
+	at = cursors.head % logPtr->dataSize;
+	if (cursors.head + 100 - cursors.tail > logPtr->dataSize
+		|| logPtr->dataSize - at < 100) {
+	    _exit(1);
+	}
+	memset(logPtr->area + at, 0x5A, 100);
 	if (write(pipes[1], "x", 1) != 1) {
 	    _exit(1);
 	}
-	pause.tv_sec = 100;
-	nanosleep(&pause, NULL);
+	Sleep(100000);
 	_exit(0);
     }
-    CHECK(read(pipes[0], &c, 1) == 1);
+    close(pipes[1]);
+    if (pid < 0 || read(pipes[0], &c, 1) != 1) {
+	if (pid > 0) {
+	    kill(pid, SIGKILL);
+	    waitpid(pid, NULL, 0);
+	}
+	pid = -1;
+    }
+    close(pipes[0]);
+    return pid;
+}
+
+static void
+KillChild(
+    pid_t pid)
+{
+    int status;
+
     kill(pid, SIGKILL);
     waitpid(pid, &status, 0);
-    CHECK(Append1(logPtr, "t7 0 ") == checker.prevSeq + 1);
-    close(pipes[0]);
-    close(pipes[1]);
+}
+
+typedef struct Waiter {
+    MmapRinglog *logPtr;
+    uint64_t seq;
+    int done;
+} Waiter;
+
+static void *
+WaitingAppend(
+    void *arg)
+{
+    Waiter *waiterPtr = arg;
+
+    waiterPtr->seq = Append1(waiterPtr->logPtr, "after the kill");
+    __atomic_store_n(&waiterPtr->done, 1, __ATOMIC_RELEASE);
+    return NULL;
+}
+
+/*
+ * TestLockKilledHolder --
+ *	A writer killed while it holds the lock: a writer waiting for it
+ *	goes on (EOWNERDEAD), and so does the next one each time; nothing
+ *	committed is lost and nothing torn is read.  This process keeps the
+ *	log open throughout, so no open reinitialises the lock.
+ */
+
+static void
+TestLockKilledHolder(void)
+{
+    MmapRinglogError err;
+    MmapRinglog *logPtr;
+    pthread_t thread;
+    Waiter waiter;
+    uint64_t damaged;
+    char text[32];
+    pid_t pid;
+    int i, ok = 1;
+
+    CHECK(MmapRinglogCreate(Path("lk.log"), 4096 + 65536, 1, &err) == 0);
+    logPtr = MmapRinglogOpen(Path("lk.log"), 0, &err);
+    if (!CHECK(logPtr != NULL)) {
+	return;
+    }
+    for (i = 1; i <= 50; i++) {
+	snprintf(text, sizeof(text), "before %d", i);
+	ok &= Append1(logPtr, text) == (uint64_t) i;
+    }
+    CHECK(ok);
+
+    alarm(20);		/* A hang fails the test rather than blocking. */
+    pid = HoldLock(Path("lk.log"));
+    if (!CHECK(pid > 0)) {
+	MmapRinglogClose(logPtr);
+	return;
+    }
+    waiter.logPtr = logPtr;
+    waiter.seq = 0;
+    waiter.done = 0;
+    pthread_create(&thread, NULL, WaitingAppend, &waiter);
+    Sleep(100);
+    CHECK(!__atomic_load_n(&waiter.done, __ATOMIC_ACQUIRE));
+    KillChild(pid);
+    pthread_join(thread, NULL);
+    CHECK(waiter.seq == 51);
+
+    /* Again and again, with no one waiting. */
+    for (i = 0; i < 10; i++) {
+	pid = HoldLock(Path("lk.log"));
+	if (!CHECK(pid > 0)) {
+	    break;
+	}
+	KillChild(pid);
+	snprintf(text, sizeof(text), "after kill %d", i);
+	ok &= Append1(logPtr, text) == (uint64_t) (52 + i);
+    }
+    alarm(0);
+    CHECK(ok);
+    CHECK(ReadAll(logPtr, 0, UINT64_MAX, &damaged) == 0 && damaged == 0
+	    && got.count == 61 && strcmp(got.msgs[0], "before 1") == 0
+	    && strcmp(got.msgs[50], "after the kill") == 0
+	    && strcmp(got.msgs[60], "after kill 9") == 0
+	    && got.seqs[60] == 61);
     MmapRinglogClose(logPtr);
+}
+
+/*
+ * RunChild --
+ *	Runs proc(path) in a child that SIGALRM kills after ms.  Returns 0
+ *	when it exits with 0, 1 when it fails, 2 when it times out.
+ */
+
+static int
+RunChild(
+    int (*proc)(const char *path),
+    const char *path,
+    int ms)
+{
+    struct itimerval timer;
+    pid_t pid;
+    int status;
+
+    pid = fork();
+    if (pid == 0) {
+	memset(&timer, 0, sizeof(timer));
+	timer.it_value.tv_sec = ms / 1000;
+	timer.it_value.tv_usec = (ms % 1000) * 1000;
+	setitimer(ITIMER_REAL, &timer, NULL);
+	_exit(proc(path));
+    }
+    if (pid < 0 || waitpid(pid, &status, 0) != pid) {
+	return 1;
+    }
+    if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM) {
+	return 2;
+    }
+    return (WIFEXITED(status) && WEXITSTATUS(status) == 0) ? 0 : 1;
+}
+
+static int
+OpenAndAppend(
+    const char *path)
+{
+    MmapRinglogError err;
+    MmapRinglog *logPtr = MmapRinglogOpen(path, 0, &err);
+    uint64_t seq;
+
+    if (logPtr == NULL) {
+	return 1;
+    }
+    seq = Append1(logPtr, "after the reboot");
+    MmapRinglogClose(logPtr);
+    return seq == 0;
+}
+
+/*
+ * TestLockStale --
+ *	The lock as a reboot leaves it: "held" by a thread that no longer
+ *	exists, which no kernel will ever mark as dead.  Made by copying the
+ *	lock's bytes while a child held it into the file while nobody has
+ *	it open.  The next open reinitialises it.  The control: while
+ *	someone has the log open the lock is not reinitialised (that is the
+ *	protection of live holders), and an append would wait.
+ */
+
+/*
+ * LockedImage --
+ *	Copies the lock area of the log at path as it is while a child
+ *	holds the lock (the child then dies).  1 on success.
+ */
+
+static int
+LockedImage(
+    const char *path,
+    unsigned char *image)
+{
+    MmapRinglogError err;
+    MmapRinglog *logPtr;
+    unsigned char fresh[RL_LOCK_SIZE];
+    int pipes[2], status;
+    pid_t pid;
+
+    if (pipe(pipes) != 0) {
+	return 0;
+    }
+    pid = fork();
+    if (pid == 0) {
+	logPtr = MmapRinglogOpen(path, 0, &err);
+	if (logPtr == NULL || RlLock(logPtr, &err) != 0) {
+	    _exit(1);
+	}
+	memcpy(image, logPtr->base + RL_LOCK_OFFSET, RL_LOCK_SIZE);
+	_exit(write(pipes[1], image, RL_LOCK_SIZE) != RL_LOCK_SIZE);
+    }
+    close(pipes[1]);
+    status = (read(pipes[0], image, RL_LOCK_SIZE) == RL_LOCK_SIZE);
+    close(pipes[0]);
+    waitpid(pid, NULL, 0);
+
+    /* Not an unlocked mutex, and marked ready. */
+    memset(fresh, 0, sizeof(fresh));
+    RlLockInit((pthread_mutex_t *) fresh);
+    return status && memcmp(image, fresh, RL_LOCK_SIZE - 8) != 0
+	    && memcmp(image + RL_LOCK_SIZE - 8, "LogLOCK1", 8) == 0;
+}
+
+static void
+TestLockStale(void)
+{
+    MmapRinglogError err;
+    MmapRinglog *logPtr;
+    unsigned char image[RL_LOCK_SIZE];
+
+    CHECK(MmapRinglogCreate(Path("st.log"), 4096 + 8192, 1, &err) == 0);
+    if (!CHECK(LockedImage(Path("st.log"), image))) {
+	return;
+    }
+    Patch(Path("st.log"), RL_LOCK_OFFSET, image, RL_LOCK_SIZE);
+    CHECK(RunChild(OpenAndAppend, Path("st.log"), 5000) == 0);
+
+    logPtr = MmapRinglogOpen(Path("st.log"), 0, &err);
+    if (!CHECK(logPtr != NULL)) {
+	return;
+    }
+    Patch(Path("st.log"), RL_LOCK_OFFSET, image, RL_LOCK_SIZE);
+    CHECK(RunChild(OpenAndAppend, Path("st.log"), 300) == 2);
+    MmapRinglogClose(logPtr);
+    CHECK(RunChild(OpenAndAppend, Path("st.log"), 5000) == 0);
+
+    logPtr = MmapRinglogOpen(Path("st.log"), 1, &err);
+    CHECK(logPtr != NULL && ReadAll(logPtr, 0, UINT64_MAX, NULL) == 0
+	    && got.count == 2 && got.seqs[1] == 2
+	    && strcmp(got.msgs[1], "after the reboot") == 0);
+    if (logPtr != NULL) {
+	MmapRinglogClose(logPtr);
+    }
+}
+
+/*
+ * TestLockInitDied --
+ *	An opener killed while it initialises the lock, with another opener
+ *	waiting: the waiter must not use the half-made mutex.  The killed
+ *	opener is played by a child that takes the exclusive flock, clears
+ *	lockReady and leaves the mutex as a stale lock.
+ */
+
+static void
+TestLockInitDied(void)
+{
+    MmapRinglogError err;
+    MmapRinglog *logPtr;
+    unsigned char image[RL_LOCK_SIZE];
+    struct itimerval timer;
+    int pipes[2], status, fd;
+    pid_t initer, waiter;
+    char c;
+
+    CHECK(MmapRinglogCreate(Path("id.log"), 4096 + 8192, 1, &err) == 0);
+    if (!CHECK(LockedImage(Path("id.log"), image)) || pipe(pipes) != 0) {
+	return;
+    }
+    memset(image + RL_LOCK_SIZE - 8, 0, 8);
+    initer = fork();
+    if (initer == 0) {
+	fd = open(Path("id.log"), O_RDWR);
+	if (fd < 0 || flock(fd, LOCK_EX) != 0
+		|| pwrite(fd, image, RL_LOCK_SIZE, RL_LOCK_OFFSET)
+		!= RL_LOCK_SIZE || write(pipes[1], "x", 1) != 1) {
+	    _exit(1);
+	}
+	Sleep(100000);
+	_exit(0);
+    }
+    close(pipes[1]);
+    CHECK(read(pipes[0], &c, 1) == 1);
+    close(pipes[0]);
+
+    waiter = fork();
+    if (waiter == 0) {
+	memset(&timer, 0, sizeof(timer));
+	timer.it_value.tv_sec = 5;
+	setitimer(ITIMER_REAL, &timer, NULL);
+	_exit(OpenAndAppend(Path("id.log")));
+    }
+    Sleep(100);
+    CHECK(waitpid(waiter, &status, WNOHANG) == 0);	/* It waits. */
+    KillChild(initer);
+    CHECK(waitpid(waiter, &status, 0) == waiter && WIFEXITED(status)
+	    && WEXITSTATUS(status) == 0);
+
+    logPtr = MmapRinglogOpen(Path("id.log"), 1, &err);
+    CHECK(logPtr != NULL && ReadAll(logPtr, 0, UINT64_MAX, NULL) == 0
+	    && got.count == 1 && strcmp(got.msgs[0], "after the reboot") == 0);
+    if (logPtr != NULL) {
+	MmapRinglogClose(logPtr);
+    }
+}
+
+/*
+ * Poison --
+ *	Makes the writers' lock of the log at path unrecoverable: a child
+ *	dies holding it, and we take it (EOWNERDEAD) and release it without
+ *	marking it consistent.  Maps the file itself, so as not to take
+ *	part in the open protocol.  0 on success.
+ */
+
+static int
+Poison(
+    const char *path)
+{
+    pthread_mutex_t *mutexPtr;
+    void *base;
+    pid_t pid;
+    int fd, status, ok;
+
+    fd = open(path, O_RDWR);
+    if (fd < 0) {
+	return 1;
+    }
+    base = mmap(NULL, MMAP_RINGLOG_HEADER_SIZE, PROT_READ | PROT_WRITE,
+	    MAP_SHARED, fd, 0);
+    close(fd);
+    if (base == MAP_FAILED) {
+	return 1;
+    }
+    mutexPtr = (pthread_mutex_t *) ((char *) base + RL_LOCK_OFFSET);
+    pid = fork();
+    if (pid == 0) {
+	_exit(pthread_mutex_lock(mutexPtr) != 0);
+    }
+    waitpid(pid, &status, 0);
+    ok = WIFEXITED(status) && WEXITSTATUS(status) == 0
+	    && pthread_mutex_lock(mutexPtr) == EOWNERDEAD
+	    && pthread_mutex_unlock(mutexPtr) == 0
+	    && pthread_mutex_lock(mutexPtr) == ENOTRECOVERABLE;
+    munmap(base, MMAP_RINGLOG_HEADER_SIZE);
+    return !ok;
+}
+
+/*
+ * TestLockNotRecoverable --
+ *	A lock made unrecoverable by foreign code: append reports LOCK and
+ *	appends nothing; once nobody has the log open, the next open
+ *	reinitialises the lock and nothing is lost.
+ */
+
+static void
+TestLockNotRecoverable(void)
+{
+    MmapRinglogError err;
+    MmapRinglogMessage msg;
+    MmapRinglog *logPtr;
+    uint64_t seq = 0;
+
+    CHECK(MmapRinglogCreate(Path("nr.log"), 4096 + 8192, 1, &err) == 0);
+    logPtr = MmapRinglogOpen(Path("nr.log"), 0, &err);
+    if (!CHECK(logPtr != NULL)) {
+	return;
+    }
+    CHECK(Append1(logPtr, "one") == 1);
+    CHECK(Poison(Path("nr.log")) == 0);
+    msg.bytes = "two";
+    msg.length = 3;
+    CHECK(MmapRinglogAppend(logPtr, 1, &msg, &seq, &err) == MMAP_RINGLOG_LOCK
+	    && strcmp(err.detail, "the writers' lock is not recoverable:"
+	    " close the log in every process, then open it again") == 0);
+    CHECK(strcmp(MmapRinglogStatusName(MMAP_RINGLOG_LOCK), "LOCK") == 0);
+    MmapRinglogClose(logPtr);
+
+    logPtr = MmapRinglogOpen(Path("nr.log"), 0, &err);
+    if (!CHECK(logPtr != NULL)) {
+	return;
+    }
+    CHECK(Append1(logPtr, "two") == 2);
+    CHECK(ReadAll(logPtr, 0, UINT64_MAX, NULL) == 0 && got.count == 2);
+    MmapRinglogClose(logPtr);
+}
+
+/*
+ * LoseHeader --
+ *	In a child: takes the lock, truncates the file to nothing, and lets
+ *	the append's fault path release the lock.  Then takes another
+ *	robust mutex, before and after closing the log: the C library links
+ *	held robust mutexes through the mutexes, so a lock left on this
+ *	thread's list would make that fault (or, after close, write into
+ *	whatever is mapped where the log was).
+ */
+
+static int
+LoseHeader(
+    const char *path)
+{
+    MmapRinglogError err;
+    MmapRinglogInfo info;
+    MmapRinglog *logPtr = MmapRinglogOpen(path, 0, &err);
+    pthread_mutex_t other;
+
+    if (logPtr == NULL || RlLock(logPtr, &err) != 0) {
+	return 1;
+    }
+    if (truncate(path, 0) != 0) {
+	return 1;
+    }
+    RlUnlockAfterFault(logPtr);
+    if (RlLockInit(&other) != 0 || pthread_mutex_lock(&other) != 0
+	    || pthread_mutex_unlock(&other) != 0) {
+	return 1;
+    }
+    if (MmapRinglogGetInfo(logPtr, &info, &err) != MMAP_RINGLOG_FAULT
+	    || err.offset != 128) {
+	return 1;
+    }
+    MmapRinglogClose(logPtr);
+    if (pthread_mutex_lock(&other) != 0
+	    || pthread_mutex_unlock(&other) != 0) {
+	return 1;
+    }
+    return 0;
+}
+
+static void
+TestLockLostPage(void)
+{
+    MmapRinglogError err;
+
+    CHECK(MmapRinglogCreate(Path("lp.log"), 4096 + 8192, 1, &err) == 0);
+    CHECK(RunChild(LoseHeader, Path("lp.log"), 5000) == 0);
 }
 
 int
@@ -807,6 +1285,9 @@ main(
 {
     char cmd[600];
 
+    if (argc == 3 && strcmp(argv[1], "poison") == 0) {
+	return Poison(argv[2]);
+    }
     if (argc > 1) {
 	snprintf(dir, sizeof(dir), "%s", argv[1]);
     } else {
@@ -825,6 +1306,11 @@ main(
     TestThreads(4096 + 4 * 1024 * 1024, 20000);
     TestThreads(4096 + 8192, 20000);
     TestKill();
+    TestLockKilledHolder();
+    TestLockStale();
+    TestLockInitDied();
+    TestLockNotRecoverable();
+    TestLockLostPage();
     GotReset();
     if (argc <= 1) {
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
