@@ -976,6 +976,254 @@ proc _clean {args} {
 }
 
 # # ## ### ##### ######## ############# #####################
+## Sanitizers, valgrind and the fuzzer
+
+# The sanitizer build has a library directory of its own.
+lappend generated lib-asan
+
+# The sanitizer build's flags: critcl appends them to its compile and link
+# commands; "-debug symbols" compiles with -g and without -DNDEBUG.
+set asanFlags {
+    -cflags {-fsanitize=address,undefined -fno-omit-frame-pointer -g}
+    -ldflags {-fsanitize=address,undefined}
+    -debug symbols
+}
+
+# How the sanitizers run.  halt_on_error: the first error ends the test
+# file (all.tcl counts that as a failure).  handle_segv/handle_sigbus=1:
+# ASan installs its handlers at startup and lets the package's guard
+# install its own over them, which passes ASan every fault it does not
+# own (tests/fault.test checks both).  detect_leaks=0: the preload
+# reaches every program the tests start (gcc, git, tar, strace, ...),
+# most of which leave memory to the system at exit on purpose, and LSan
+# would fail them; tclsh itself is not instrumented, and the package's
+# memory comes from Tcl's allocator, whose per-thread pools LSan cannot
+# attribute.  Leaks are valgrind's part of the check, and the C unit
+# tests (tests/core.test) run under LSan on their own.
+set asanOptions [join {
+    detect_leaks=0 halt_on_error=1 abort_on_error=0 handle_segv=1
+    handle_sigbus=1 allow_user_segv_handler=1 print_summary=1
+} :]
+set ubsanOptions halt_on_error=1:print_stacktrace=1
+
+# Tests that cannot pass under each tool, whatever the package does:
+# ASan replaces mlock(2) and munlock(2) by no-ops (they always succeed
+# and make no system call); valgrind answers an mmap(2) of more memory
+# than it manages with EINVAL instead of the kernel's ENOMEM, and maps
+# and unmaps memory of its own as the process runs, so that a count of
+# /proc/self/maps lines is not the package's to compare.
+set asanSkips {mmap-lock-1.9 mmap-sync-1.6 mmap-sync-1.7}
+set valgrindSkips {mmap-anonymous-2.9 mmap-args-18.25 mmap-args-18.26
+    mmap-name-19.4 mmap-name-19.5 mmap-name-19.6}
+
+# The test files valgrind leaves out, for time: ringlog.test's processes
+# and threads appending at once take 330 s under memcheck, more than all
+# the other files together; the sanitizer run covers it.
+set valgrindHeavy {ringlog.test}
+
+# memcheck: any error, or memory definitely lost at exit, fails the test
+# file (exit status 3, which all.tcl counts as a failure).  Memory Tcl
+# keeps in its allocator's pools shows as "possibly lost": not reported.
+set valgrindCommand {valgrind --tool=memcheck --error-exitcode=3
+    --trace-children=no --leak-check=full --show-leak-kinds=definite
+    --errors-for-leak-kinds=definite -q}
+
+# WithEnv --
+#
+#	Run script with the environment variables of the dict vars set,
+#	then put the environment back as it was.
+
+proc WithEnv {vars script} {
+    global env
+    set saved {}
+    dict for {var value} $vars {
+        if {[info exists env($var)]} {
+            dict set saved $var [list 1 $env($var)]
+        } else {
+            dict set saved $var [list 0 {}]
+        }
+        set env($var) $value
+    }
+    try {
+        uplevel 1 $script
+    } finally {
+        dict for {var was} $saved {
+            lassign $was existed value
+            if {$existed} {
+                set env($var) $value
+            } else {
+                unset env($var)
+            }
+        }
+    }
+}
+
+# AsanRuntime --
+#
+#	The ASan runtime to preload into the uninstrumented tclsh, so that
+#	the instrumented mmap.so can be loaded.
+
+proc AsanRuntime {} {
+    if {[auto_execok gcc] eq ""} {
+        Fail "gcc not found: install the Debian package gcc"
+    }
+    set lib [exec gcc -print-file-name=libasan.so]
+    if {[file pathtype $lib] ne "absolute" || ![file exists $lib]} {
+        Fail "gcc has no libasan.so: install the Debian package libasan8"
+    }
+    return $lib
+}
+
+# Elapsed --
+#
+#	Seconds since the clock milliseconds value start, to a tenth.
+
+proc Elapsed {start} {
+    format %.1f [expr {([clock milliseconds] - $start) / 1000.0}]
+}
+
+proc Hbench {} {
+    return " ?--quick? ?--tiny? ?--out FILE?\n\tBuild, then run\
+        bench/bench.tcl: Tcl's file channel, memchan, the\n\tmmap channel and\
+        commands, C and Python side by side; the table\n\tand its ratios go\
+        to bench/results.md (--out: elsewhere)."
+}
+
+proc _bench {args} {
+    Build
+    WithTclLibPath [file join $::selfdir lib] {
+        set status [Run [info nameofexecutable] \
+            [file join $::selfdir bench bench.tcl] {*}$args]
+    }
+    exit $status
+}
+
+proc Hcheck {} {
+    return "\n\tBuild with -fsanitize=address,undefined into lib-asan/ and run\
+        the\n\twhole test suite with ASan and UBSan preloaded into tclsh;\
+        then run the\n\tsuite under valgrind memcheck with the normal\
+        build (without\n\t[join $::valgrindHeavy {, }], for time).\
+        Both must be clean."
+}
+proc _check {args} {
+    global selfdir asanFlags asanOptions ubsanOptions asanSkips \
+        valgrindSkips valgrindHeavy valgrindCommand
+    Options {} $args
+    set all [file join $selfdir tests all.tcl]
+    if {![file exists $all]} {
+        Fail "tests/all.tcl not found"
+    }
+    if {[auto_execok valgrind] eq ""} {
+        Fail "valgrind not found: install the Debian package valgrind"
+    }
+    set asan [AsanRuntime]
+    set tclsh [info nameofexecutable]
+    set started [clock milliseconds]
+    set failed {}
+
+    # 1. The sanitizer build, and every test file with it.
+    set t [clock milliseconds]
+    Build -target-dir [file join $selfdir lib-asan] {*}$asanFlags
+    Say "== ASan and UBSan: tests/all.tcl with lib-asan/,\
+        LD_PRELOAD=$asan"
+    set status [WithEnv [list LD_PRELOAD $asan ASAN_OPTIONS $asanOptions \
+            UBSAN_OPTIONS $ubsanOptions] {
+        Run $tclsh $all -lib [file join $selfdir lib-asan] \
+            -skip $asanSkips
+    }]
+    set asanTime [Elapsed $t]
+    if {$status} {
+        lappend failed "ASan/UBSan run"
+    }
+
+    # 2. valgrind memcheck on the normal build.  Its children (the tests'
+    #    own child processes) run natively: --trace-children=no.  The
+    #    differential test runs 300 random sequences instead of 4000.
+    set t [clock milliseconds]
+    Build
+    Say "== valgrind memcheck: tests/all.tcl with lib/, without\
+        [join $valgrindHeavy {, }]"
+    set status [WithEnv {MMAP_DIFF_SEQUENCES 300} {
+        Run $tclsh $all -lib [file join $selfdir lib] \
+            -tclsh [list {*}$valgrindCommand $tclsh] \
+            -notfile $valgrindHeavy -skip $valgrindSkips
+    }]
+    set valgrindTime [Elapsed $t]
+    if {$status} {
+        lappend failed "valgrind run"
+    }
+
+    Say "check: ASan/UBSan ${asanTime}s, valgrind ${valgrindTime}s,\
+        total [Elapsed $started]s"
+    if {[llength $failed]} {
+        Fail "check failed: [join $failed {, }]"
+    }
+    return
+}
+
+proc Hfuzz {} {
+    return "?seconds?\n\tBuild fuzz/fuzz_region.c with clang-14 and\
+        libFuzzer, ASan and UBSan,\n\tand run it for seconds (default\
+        60) on the corpus in .critcl/fuzz/corpus;\n\tprint the\
+        executions and the time. A failing input is left in\
+        .critcl/fuzz/."
+}
+proc _fuzz {args} {
+    global selfdir
+    if {[llength $args] > 1} {
+        Fail "too many arguments: fuzz ?seconds?"
+    }
+    set seconds [expr {[llength $args] ? [lindex $args 0] : 60}]
+    if {![string is integer -strict $seconds] || $seconds <= 0} {
+        Fail "bad seconds \"$seconds\": must be a positive integer"
+    }
+    set clang [auto_execok clang-14]
+    if {$clang eq ""} {
+        Fail "clang-14 not found: install the Debian packages clang-14 and\
+            libclang-rt-14-dev"
+    }
+    set dir [file join $selfdir .critcl fuzz]
+    set corpus [file join $dir corpus]
+    set bin [file join $dir fuzz_region]
+    file mkdir $corpus
+    set src [file join $selfdir fuzz fuzz_region.c]
+    if {[catch {
+        exec {*}$clang -g -O1 -Wall -Wextra \
+            -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+            -I[file join $selfdir c] $src [file join $selfdir c region.c] \
+            -o $bin 2>@1
+    } msg]} {
+        if {[string match *libclang_rt.fuzzer* $msg]} {
+            Fail "no libFuzzer runtime: install the Debian package\
+                libclang-rt-14-dev"
+        }
+        Fail "clang failed on fuzz/fuzz_region.c:\n$msg"
+    } elseif {$msg ne ""} {
+        Fail "clang warns on fuzz/fuzz_region.c:\n$msg"
+    }
+    Say "Built: [Relative $bin]; fuzzing for ${seconds}s"
+    set log [file join $dir fuzz.log]
+    set code [catch {
+        exec $bin -max_total_time=$seconds -print_final_stats=1 \
+            -artifact_prefix=$dir/ $corpus 2> $log
+    }]
+    set text [Cat $log]
+    regexp -line {^stat::number_of_executed_units:\s*(\d+)} $text -> runs
+    regexp -line {^Done \d+ runs in (\d+) second} $text -> took
+    if {$code || ![info exists runs]} {
+        puts stderr [join [lrange [split $text \n] end-40 end] \n]
+        Fail "fuzz_region found a failure: see above and [Relative $dir]"
+    }
+    if {![info exists took]} {
+        set took $seconds
+    }
+    Say "fuzz_region: $runs executions in ${took}s, clean\
+        ([llength [glob -nocomplain -directory $corpus *]] inputs in the\
+        corpus)"
+    return
+}
+
+# # ## ### ##### ######## ############# #####################
 ## Ready
 
 main

@@ -212,6 +212,37 @@ critcl::ccode {
     #include "search.h"
 }
 
+critcl::ccode {
+    /*
+     * AdviseHugePages: a large pread result is fresh memory, and faulting
+     * its pages in costs more than the copy into them; with transparent
+     * huge pages ("madvise" mode is common) 2 MiB pages need 512 times
+     * fewer faults (bench/results.md: 256 MiB in about 110 ms instead of
+     * 200).  Only whole 2 MiB blocks inside the buffer are advised.
+     */
+
+    #define HUGE_PAGE (2u << 20)
+
+    static void
+    AdviseHugePages(
+	void *buffer,
+	uint64_t count)
+    {
+    #ifdef MADV_HUGEPAGE
+	uintptr_t start = ((uintptr_t) buffer + HUGE_PAGE - 1)
+		& ~(uintptr_t) (HUGE_PAGE - 1);
+	uintptr_t end = ((uintptr_t) buffer + count)
+		& ~(uintptr_t) (HUGE_PAGE - 1);
+
+	if (count >= 2 * (uint64_t) HUGE_PAGE && end > start) {
+	    (void) madvise((void *) start, end - start, MADV_HUGEPAGE);
+	}
+    #else
+	(void) buffer; (void) count;
+    #endif
+    }
+}
+
 critcl::ccommand mmap::pread {clientData interp objc objv} {
     MmapChannel *mcPtr;
     uint64_t offset, count;
@@ -236,6 +267,7 @@ critcl::ccommand mmap::pread {clientData interp objc objv} {
     /* One copy: straight from the mapping into the new byte array. */
     resultObj = Tcl_NewObj();
     bytes = Tcl_SetByteArrayLength(resultObj, (int) count);
+    AdviseHugePages(bytes, count);
     errorObj = MmapCopyOut(mcPtr, offset, bytes, count, "reading");
     if (errorObj != NULL) {
 	Tcl_DecrRefCount(resultObj);
@@ -285,7 +317,15 @@ critcl::ccommand mmap::find {clientData interp objc objv} {
     Tcl_Obj *errorObj;
     int first = 1, needleLength;
 
-    if (objc > 1 && strcmp(Tcl_GetString(objv[1]), "-last") == 0) {
+    static const char *const options[] = { "-last", NULL };
+    int index;
+
+    /* Channel names never start with "-": anything that does is an option. */
+    if (objc > 1 && Tcl_GetString(objv[1])[0] == '-') {
+	if (Tcl_GetIndexFromObj(interp, objv[1], options, "option", 0,
+		&index) != TCL_OK) {
+	    return TCL_ERROR;
+	}
 	first = 2;
     }
     if (objc < first + 2 || objc > first + 4) {
@@ -515,8 +555,17 @@ critcl::ccommand mmap::atomic {clientData interp objc objv} {
     Tcl_Obj *errorObj;
     int first = 1, index, op, i;
 
+    static const char *const options[] = { "-width", NULL };
+
     request.width = 64;
-    if (objc > 2 && strcmp(Tcl_GetString(objv[1]), "-width") == 0) {
+    if (objc > 1 && Tcl_GetString(objv[1])[0] == '-') {
+	if (Tcl_GetIndexFromObj(interp, objv[1], options, "option", 0,
+		&index) != TCL_OK) {
+	    return TCL_ERROR;
+	}
+	if (objc < 3) {
+	    goto wrongArgs;
+	}
 	if (Tcl_GetIndexFromObj(interp, objv[2], widths, "width", 0,
 		&index) != TCL_OK) {
 	    return TCL_ERROR;

@@ -208,6 +208,19 @@ MmapGetSize(
     if (Tcl_GetWideIntFromObj(interp, objPtr, &value) != TCL_OK) {
 	return TCL_ERROR;
     }
+
+    /*
+     * Tcl 8.6 hands 2**63 .. 2**64-1 over as negative wide integers; say
+     * what they are rather than call them negative.
+     */
+
+    if (value < 0 && strchr(Tcl_GetString(objPtr), '-') == NULL) {
+	Tcl_SetObjResult(interp, Tcl_NewStringObj(
+		"integer value too large to represent", -1));
+	Tcl_SetErrorCode(interp, "ARITH", "IOVERFLOW",
+		"integer value too large to represent", NULL);
+	return TCL_ERROR;
+    }
     if (value < 0 || (positive && value == 0)) {
 	return MmapError(interp, "RANGE", "bad %s \"%s\": must be a %s integer",
 		what, Tcl_GetString(objPtr),

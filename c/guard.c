@@ -39,6 +39,16 @@ typedef struct GuardState {
 
 static __thread GuardState guardState;
 
+/*
+ * How many threads are inside a guarded operation.  The handler looks at
+ * its thread's GuardState only when this is non-zero: in a library loaded
+ * with dlopen, the first touch of a thread-local variable may allocate,
+ * which must not happen in a signal handler on a thread that never armed
+ * (one that crashed inside malloc, say, would then deadlock, not die).
+ */
+
+static int armedCount = 0;
+
 static struct sigaction previousBus;
 static struct sigaction previousSegv;
 static pthread_once_t installOnce = PTHREAD_ONCE_INIT;
@@ -110,9 +120,14 @@ GuardHandler(
     siginfo_t *info,
     void *context)
 {
-    GuardState *statePtr = &guardState;
+    GuardState *statePtr;
     uintptr_t addr = (uintptr_t) info->si_addr;
 
+    if (__atomic_load_n(&armedCount, __ATOMIC_SEQ_CST) == 0) {
+	PassOn(sig, info, context);
+	return;
+    }
+    statePtr = &guardState;
     if (statePtr->armed && info->si_code > 0
 	    && addr >= statePtr->start && addr < statePtr->end) {
 	statePtr->armed = 0;
@@ -162,13 +177,23 @@ PassOn(
 
     /*
      * A synchronous fault cannot be ignored (the instruction would fault
-     * forever), so both SIG_DFL and SIG_IGN become the default action.
+     * forever), so for a fault both SIG_DFL and SIG_IGN become the default
+     * action, which the faulting instruction meets again on return.
      */
 
-    signal(sig, SIG_DFL);
     if (info->si_code <= 0) {
-	raise(sig);
+	/*
+	 * Sent by kill(2), not a fault: an ignored signal stays ignored,
+	 * a default one gets its default action now.
+	 */
+
+	if (previousPtr->sa_handler == SIG_DFL) {
+	    signal(sig, SIG_DFL);
+	    raise(sig);
+	}
+	return;
     }
+    signal(sig, SIG_DFL);
 }
 
 /*
@@ -190,12 +215,17 @@ PassOn(
     statePtr->end = (uintptr_t) (rangeStart) + (rangeLength);		\
     sig = sigsetjmp(statePtr->env, 0);					\
     if (sig != 0) {							\
+	__atomic_sub_fetch(&armedCount, 1, __ATOMIC_SEQ_CST);		\
 	*(faultAddrPtr) = statePtr->faultAddr;				\
 	return (sig == SIGBUS) ? MMAP_FAULT_BUS : MMAP_FAULT_ACCESS;	\
     }									\
+    __atomic_add_fetch(&armedCount, 1, __ATOMIC_SEQ_CST);		\
     statePtr->armed = 1;						\
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);				\
     statement;								\
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);				\
     statePtr->armed = 0;						\
+    __atomic_sub_fetch(&armedCount, 1, __ATOMIC_SEQ_CST);		\
 } while (0)
 
 /*

@@ -204,7 +204,9 @@ MmapPlanCyclicWrite(
 	spans[1].bufOffset = skip + first;
 	spans[1].count = count - first;
     }
-    *newPositionPtr = (start + count) % length;
+    /* (start + count) mod length, without the sum that could overflow. */
+    *newPositionPtr = (count < length - start) ? start + count
+	    : count - (length - start);
     return 0;
 }
 

@@ -201,7 +201,18 @@ proc ::all::RunFile {file lib tclsh tmp forward} {
     set cwd [pwd]
     cd $tmp
     try {
-        set fail [catch {open |[list {*}$tclsh $file 2>@1] r} chan]
+        # A test file that hangs (a deadlocked thread, a child that never
+        # exits) is killed after MMAP_TEST_TIMEOUT seconds (default 900)
+        # and counts as broken, rather than holding up the run, and CI,
+        # for ever.
+        set limit [expr {[info exists env(MMAP_TEST_TIMEOUT)]
+            ? $env(MMAP_TEST_TIMEOUT) : 900}]
+        set guard {}
+        if {[auto_execok timeout] ne ""} {
+            set guard [list timeout -s KILL $limit]
+        }
+        set fail [catch {open |[list {*}$guard {*}$tclsh $file 2>@1] r} \
+            chan]
     } finally {
         cd $cwd
         foreach var {TCLLIBPATH TCLTEST_OPTIONS} {
