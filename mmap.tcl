@@ -51,6 +51,7 @@ critcl::ccode {
     #include <stdint.h>
     #include <string.h>
     #include "open.h"
+    #include "access.h"
     #include "channel.h"
     #include "errors.h"
     #include "region.h"
@@ -684,6 +685,7 @@ critcl::ccommand mmap::resize {clientData interp objc objv} {
 ## Implementation: lines, the fast path for text
 
 critcl::ccode {
+    #include "access.h"
     #include "channel.h"
     #include "errors.h"
     #include "lines.h"

@@ -1,9 +1,9 @@
 /*
  * channel.h --
  *
- *	The "mmap" channel type: a Tcl channel whose bytes are a mapping, and
- *	the checked, fault-guarded access to the mapping that the channel
- *	procs and the ::mmap commands share.
+ *	The "mmap" channel type: a Tcl channel whose bytes are a mapping.
+ *	The checked, fault-guarded access to those bytes, which the channel
+ *	procs share with the ::mmap commands, is in access.h.
  */
 
 #ifndef MMAP_CHANNEL_H
@@ -41,21 +41,4 @@ MmapChannel *	MmapChannelAlloc(void);
 Tcl_Channel	MmapChannelRegister(Tcl_Interp *interp, MmapChannel *mcPtr);
 int		MmapChannelGet(Tcl_Interp *interp, Tcl_Obj *nameObj,
 		    MmapChannel **mcPtrPtr);
-int		MmapChannelRange(Tcl_Interp *interp, MmapChannel *mcPtr,
-		    uint64_t offset, uint64_t count);
-int		MmapGetRange(Tcl_Interp *interp, MmapChannel *mcPtr,
-		    int objc, Tcl_Obj *const objv[], uint64_t *offsetPtr,
-		    uint64_t *countPtr);
-int		MmapChannelWritable(Tcl_Interp *interp, MmapChannel *mcPtr);
-Tcl_Obj *	MmapCopyOut(MmapChannel *mcPtr, uint64_t offset,
-		    void *dst, uint64_t count, const char *verb);
-Tcl_Obj *	MmapCopyIn(MmapChannel *mcPtr, uint64_t offset,
-		    const void *src, uint64_t count, const char *verb);
-Tcl_Obj *	MmapGuardedAccess(MmapChannel *mcPtr, uint64_t offset,
-		    uint64_t count, int pageBits, const char *verb,
-		    MmapGuardedProc *proc, void *clientData);
-void		MmapDropBufferedInput(MmapChannel *mcPtr);
-int		MmapSyncAfterWrite(MmapChannel *mcPtr, uint64_t offset,
-		    uint64_t count);
-
 #endif /* MMAP_CHANNEL_H */

@@ -1,0 +1,355 @@
+/*
+ * access.c --
+ *
+ *	Checked, fault-guarded access to the bytes of an mmap channel's
+ *	mapping, shared by the channel driver (channel.c) and the ::mmap
+ *	commands (mmap.tcl): range and write-permission checks, copies and
+ *	in-place operations under the fault guard with protected pages
+ *	refused before anything is touched, the report of where a fault
+ *	happened, and the -sync policy after a write.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include "access.h"
+#include "errors.h"
+#include "region.h"
+
+static uint64_t	FaultOffset(const MmapChannel *mcPtr, MmapFault fault,
+		    uint64_t accessOffset, uintptr_t addr);
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * MmapChannelRange, MmapChannelWritable --
+ *
+ *	The checks every ::mmap command makes: the byte range lies in the
+ *	mapping; the mapping may be written.
+ *
+ * Results:
+ *	TCL_OK, or TCL_ERROR with {MMAP RANGE} or {MMAP MODE}.
+ *
+ * Side effects:
+ *	None beyond the error.
+ *
+ *----------------------------------------------------------------------
+ */
+
+int
+MmapChannelRange(
+    Tcl_Interp *interp,
+    MmapChannel *mcPtr,
+    uint64_t offset,
+    uint64_t count)
+{
+    if (MmapRangeOk(mcPtr->map.length, offset, count)) {
+	return TCL_OK;
+    }
+    return MmapError(interp, "RANGE", "range %llu+%llu is outside the %llu"
+	    " bytes of \"%s\"", (unsigned long long) offset,
+	    (unsigned long long) count, (unsigned long long) mcPtr->map.length,
+	    mcPtr->name);
+}
+
+int
+MmapChannelWritable(
+    Tcl_Interp *interp,
+    MmapChannel *mcPtr)
+{
+    if (mcPtr->map.flags & MMAP_WRITABLE) {
+	return TCL_OK;
+    }
+    return MmapError(interp, "MODE", "channel \"%s\" is read-only",
+	    mcPtr->name);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * MmapGetRange --
+ *
+ *	Parses the optional "?offset length?" that ends several commands:
+ *	objc is 0 (the whole mapping) or 2.
+ *
+ * Results:
+ *	TCL_OK with the range set; TCL_ERROR for a bad number or a range
+ *	outside the mapping.  The caller has checked objc.
+ *
+ * Side effects:
+ *	None beyond the error.
+ *
+ *----------------------------------------------------------------------
+ */
+
+int
+MmapGetRange(
+    Tcl_Interp *interp,
+    MmapChannel *mcPtr,
+    int objc,
+    Tcl_Obj *const objv[],
+    uint64_t *offsetPtr,
+    uint64_t *countPtr)
+{
+    if (objc == 0) {
+	*offsetPtr = 0;
+	*countPtr = mcPtr->map.length;
+	return TCL_OK;
+    }
+    if (MmapGetSize(interp, objv[0], "offset", 0, offsetPtr) != TCL_OK
+	    || MmapGetSize(interp, objv[1], "length", 0, countPtr) != TCL_OK) {
+	return TCL_ERROR;
+    }
+    return MmapChannelRange(interp, mcPtr, *offsetPtr, *countPtr);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * MmapLostOffset --
+ *
+ *	For a map of a regular file, the first offset whose page lies wholly
+ *	past the file's current end: where SIGBUS starts.
+ *
+ * Results:
+ *	The offset, or UINT64_MAX when that cannot be known (no file, or
+ *	fstat fails).
+ *
+ * Side effects:
+ *	fstat(2).
+ *
+ *----------------------------------------------------------------------
+ */
+
+uint64_t
+MmapLostOffset(
+    const MmapChannel *mcPtr)
+{
+    uint64_t pageSize = MmapPageSize(), end;
+    struct stat st;
+
+    if (mcPtr->map.fd < 0 || fstat(mcPtr->map.fd, &st) != 0) {
+	return UINT64_MAX;
+    }
+    end = MmapAlignDown((uint64_t) st.st_size + pageSize - 1, pageSize);
+    return (end > mcPtr->map.offset) ? end - mcPtr->map.offset : 0;
+}
+
+/*
+ * FaultOffset: where to say a fault happened: the first byte of the access
+ * that lies in a lost page (truncation) or in the faulting page.  Not the
+ * faulting address itself: memcpy and backward searches do not touch bytes
+ * in order, and the report should not depend on how they do.
+ */
+
+static uint64_t
+FaultOffset(
+    const MmapChannel *mcPtr,
+    MmapFault fault,
+    uint64_t accessOffset,
+    uintptr_t addr)
+{
+    uint64_t areaOffset, pageStart, lost;
+
+    if (fault == MMAP_FAULT_BUS) {
+	lost = MmapLostOffset(mcPtr);
+	if (lost != UINT64_MAX) {
+	    return (lost > accessOffset) ? lost : accessOffset;
+	}
+    }
+    areaOffset = (uint64_t) (addr - (uintptr_t) mcPtr->map.area);
+    pageStart = MmapAlignDown(areaOffset, MmapPageSize());
+    if (addr < (uintptr_t) mcPtr->map.area
+	    || pageStart <= mcPtr->map.delta + accessOffset) {
+	return accessOffset;
+    }
+    return pageStart - mcPtr->map.delta;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * MmapCopyOut, MmapCopyIn --
+ *
+ *	Copy between a buffer and [offset, offset+count) of the mapping (a
+ *	range the caller has checked), refusing protected pages before
+ *	touching anything and catching the fault of a truncated file.
+ *
+ * Results:
+ *	NULL on success, else a new error-options list (MmapFaultOptions).
+ *
+ * Side effects:
+ *	The copy; after a truncation fault, part of it may have happened.
+ *
+ *----------------------------------------------------------------------
+ */
+
+Tcl_Obj *
+MmapCopyOut(
+    MmapChannel *mcPtr,
+    uint64_t offset,
+    void *dst,
+    uint64_t count,
+    const char *verb)
+{
+    uint64_t bad;
+    uintptr_t addr;
+    MmapFault fault;
+
+    if (!MmapMapAccessible(&mcPtr->map, offset, count, MMAP_PAGE_READ,
+	    &bad)) {
+	return MmapFaultOptions(verb, mcPtr->name, MMAP_FAULT_ACCESS, bad);
+    }
+    fault = MmapGuardedCopy(dst, mcPtr->map.base + offset, count,
+	    mcPtr->map.area, mcPtr->map.areaLength, &addr);
+    if (fault != MMAP_FAULT_NONE) {
+	return MmapFaultOptions(verb, mcPtr->name, fault,
+		FaultOffset(mcPtr, fault, offset, addr));
+    }
+    return NULL;
+}
+
+Tcl_Obj *
+MmapCopyIn(
+    MmapChannel *mcPtr,
+    uint64_t offset,
+    const void *src,
+    uint64_t count,
+    const char *verb)
+{
+    uint64_t bad;
+    uintptr_t addr;
+    MmapFault fault;
+
+    if (!MmapMapAccessible(&mcPtr->map, offset, count,
+	    MMAP_PAGE_READ|MMAP_PAGE_WRITE, &bad)) {
+	return MmapFaultOptions(verb, mcPtr->name, MMAP_FAULT_ACCESS, bad);
+    }
+    mcPtr->written = 1;
+    fault = MmapGuardedCopy(mcPtr->map.base + offset, src, count,
+	    mcPtr->map.area, mcPtr->map.areaLength, &addr);
+    if (fault != MMAP_FAULT_NONE) {
+	return MmapFaultOptions(verb, mcPtr->name, fault,
+		FaultOffset(mcPtr, fault, offset, addr));
+    }
+    return NULL;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * MmapGuardedAccess --
+ *
+ *	Runs proc(clientData) on [offset, offset+count) of the mapping with
+ *	the same protection check and fault guard as the copies: for find,
+ *	atomics and anything else that touches mapped bytes in place.
+ *
+ * Results:
+ *	NULL on success, else a new error-options list.
+ *
+ * Side effects:
+ *	Whatever proc does.
+ *
+ *----------------------------------------------------------------------
+ */
+
+Tcl_Obj *
+MmapGuardedAccess(
+    MmapChannel *mcPtr,
+    uint64_t offset,
+    uint64_t count,
+    int pageBits,
+    const char *verb,
+    MmapGuardedProc *proc,
+    void *clientData)
+{
+    uint64_t bad;
+    uintptr_t addr;
+    MmapFault fault;
+
+    if (!MmapMapAccessible(&mcPtr->map, offset, count, pageBits, &bad)) {
+	return MmapFaultOptions(verb, mcPtr->name, MMAP_FAULT_ACCESS, bad);
+    }
+    if (pageBits & MMAP_PAGE_WRITE) {
+	mcPtr->written = 1;
+    }
+    fault = MmapGuardedCall(proc, clientData, mcPtr->map.area,
+	    mcPtr->map.areaLength, &addr);
+    if (fault != MMAP_FAULT_NONE) {
+	return MmapFaultOptions(verb, mcPtr->name, fault,
+		FaultOffset(mcPtr, fault, offset, addr));
+    }
+    return NULL;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * MmapDropBufferedInput --
+ *
+ *	Called after a command changed mapped bytes or their protection
+ *	behind the channel's back (pwrite, atomic, protect): input that Tcl
+ *	read ahead is stale, so drop it by seeking to where tell says the
+ *	channel is.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	Discards Tcl's input buffers; the position as tell reports it stays.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void
+MmapDropBufferedInput(
+    MmapChannel *mcPtr)
+{
+    if (Tcl_InputBuffered(mcPtr->channel) > 0) {
+	Tcl_Seek(mcPtr->channel, Tcl_Tell(mcPtr->channel), SEEK_SET);
+    }
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * MmapSyncAfterWrite --
+ *
+ *	Applies the -sync policy to bytes just written (by puts or pwrite):
+ *	msync(MS_ASYNC) or msync(MS_SYNC) of their pages.  Only a shared map
+ *	of a regular file has anywhere to sync to; for the others this does
+ *	nothing.  On Linux msync(MS_ASYNC) has been a no-op since 2.6.19 (the
+ *	kernel tracks the dirty pages of a shared mapping and writes them
+ *	back by itself; msync(2), mm/msync.c), so -sync async skips the
+ *	system call there, which cost about 0.2 us a write.
+ *
+ * Results:
+ *	0 or an errno value.
+ *
+ * Side effects:
+ *	msync(2), except for -sync async on Linux.
+ *
+ *----------------------------------------------------------------------
+ */
+
+int
+MmapSyncAfterWrite(
+    MmapChannel *mcPtr,
+    uint64_t offset,
+    uint64_t count)
+{
+    if (mcPtr->syncMode == MMAP_SYNC_NONE
+	    || (mcPtr->map.flags & (MMAP_SHARED|MMAP_REGULAR))
+		    != (MMAP_SHARED|MMAP_REGULAR)) {
+	return 0;
+    }
+#ifdef __linux__
+    if (mcPtr->syncMode == MMAP_SYNC_ASYNC) {
+	return 0;
+    }
+#endif
+    return MmapMapSync(&mcPtr->map, offset, count,
+	    mcPtr->syncMode == MMAP_SYNC_SYNC ? MS_SYNC : MS_ASYNC);
+}

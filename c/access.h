@@ -1,0 +1,33 @@
+/*
+ * access.h --
+ *
+ *	Checked, fault-guarded access to an mmap channel's mapping, shared by
+ *	the channel driver and the ::mmap commands (see access.c).  Functions
+ *	returning Tcl_Obj * give NULL on success and otherwise a new list of
+ *	return options describing the fault (MmapFaultOptions).
+ */
+
+#ifndef MMAP_ACCESS_H
+#define MMAP_ACCESS_H
+
+#include "channel.h"
+
+int		MmapChannelRange(Tcl_Interp *interp, MmapChannel *mcPtr,
+		    uint64_t offset, uint64_t count);
+int		MmapGetRange(Tcl_Interp *interp, MmapChannel *mcPtr,
+		    int objc, Tcl_Obj *const objv[], uint64_t *offsetPtr,
+		    uint64_t *countPtr);
+int		MmapChannelWritable(Tcl_Interp *interp, MmapChannel *mcPtr);
+Tcl_Obj *	MmapCopyOut(MmapChannel *mcPtr, uint64_t offset,
+		    void *dst, uint64_t count, const char *verb);
+Tcl_Obj *	MmapCopyIn(MmapChannel *mcPtr, uint64_t offset,
+		    const void *src, uint64_t count, const char *verb);
+Tcl_Obj *	MmapGuardedAccess(MmapChannel *mcPtr, uint64_t offset,
+		    uint64_t count, int pageBits, const char *verb,
+		    MmapGuardedProc *proc, void *clientData);
+uint64_t	MmapLostOffset(const MmapChannel *mcPtr);
+void		MmapDropBufferedInput(MmapChannel *mcPtr);
+int		MmapSyncAfterWrite(MmapChannel *mcPtr, uint64_t offset,
+		    uint64_t count);
+
+#endif /* MMAP_ACCESS_H */
