@@ -685,164 +685,8 @@ critcl::ccommand mmap::resize {clientData interp objc objv} {
 ## Implementation: lines, the fast path for text
 
 critcl::ccode {
-    #include "access.h"
-    #include "channel.h"
+    #include "linesbatch.h"
     #include "errors.h"
-    #include "lines.h"
-    #include "region.h"
-
-    /*
-     * Lines are found in batches: one guarded scan finds up to LINE_BATCH
-     * lines in at most LINE_WINDOW bytes, one guarded copy brings exactly
-     * those bytes out of the mapping, and they are decoded from the copy,
-     * so that no Tcl code ever runs on mapped memory.  The window keeps
-     * the copy in cache; a longer line widens it as far as the line goes.
-     * A Tcl string holds at most INT_MAX bytes, and decoding may make a
-     * line up to three times longer (one byte of cp1252 can become three
-     * of UTF-8), hence LINE_MAX_BYTES; a list holds at most about
-     * INT_MAX/8 elements, hence LINE_MAX_COUNT (a larger -max returns as
-     * many, and nextVar tells where to go on).
-     */
-
-    #define LINE_BATCH	    1024
-    #define LINE_WINDOW	    65536
-    #define LINE_MAX_BYTES  ((uint64_t) INT_MAX / 3)
-    #define LINE_MAX_COUNT  ((uint64_t) INT_MAX / 16)
-
-    /*
-     * LinesEncoding: the encoding lines are decoded with: -encoding, or
-     * else the channel's own.  "binary" is no encoding to Tcl: its bytes
-     * are characters U+0000-U+00FF, which is what iso8859-1 makes of
-     * them.  *asciiPtr tells whether pure-ASCII lines may skip decoding.
-     */
-
-    static int
-    LinesEncoding(
-	Tcl_Interp *interp,
-	MmapChannel *mcPtr,
-	Tcl_Obj *nameObj,
-	Tcl_Encoding *encodingPtr,
-	int *asciiPtr)
-    {
-	Tcl_DString ds;
-	const char *name;
-	int code = TCL_OK;
-
-	Tcl_DStringInit(&ds);
-	if (nameObj != NULL) {
-	    name = Tcl_GetString(nameObj);
-	} else {
-	    Tcl_GetChannelOption(NULL, mcPtr->channel, "-encoding", &ds);
-	    name = Tcl_DStringValue(&ds);
-	}
-	*asciiPtr = MmapLinesAsciiCompatible(name);
-	if (strcmp(name, "binary") == 0) {
-	    name = "iso8859-1";
-	}
-	*encodingPtr = Tcl_GetEncoding(interp, name);
-	if (*encodingPtr == NULL) {
-	    code = TCL_ERROR;
-	}
-	Tcl_DStringFree(&ds);
-	return code;
-    }
-
-    /*
-     * LineObj: one line, without its line ending, as a Tcl string.  ascii
-     * is 2 when the whole batch is known to be ASCII, 1 when pure-ASCII
-     * lines may skip decoding, 0 when every line must be decoded.
-     */
-
-    static Tcl_Obj *
-    LineObj(
-	const unsigned char *line,
-	size_t length,
-	Tcl_Encoding encoding,
-	int ascii)
-    {
-	Tcl_DString ds;
-	Tcl_Obj *lineObj;
-
-	length = MmapLineContent(line, length);
-	if (ascii == 2 || (ascii == 1 && MmapLinesAscii(line, length))) {
-	    return Tcl_NewStringObj((const char *) line, (int) length);
-	}
-	Tcl_ExternalToUtfDString(encoding, (const char *) line, (int) length,
-		&ds);
-	lineObj = Tcl_NewStringObj(Tcl_DStringValue(&ds),
-		Tcl_DStringLength(&ds));
-	Tcl_DStringFree(&ds);
-	return lineObj;
-    }
-
-    /*
-     * ScanLines: the next batch of at most maxLines lines from position,
-     * widening the window over a long first line.  As read does, it hands
-     * out what lies before a bad page (a protected one, or one a
-     * truncation took away) and fails only when the first line reaches
-     * into it: the window is cut short there and scanned again.  The
-     * error names the first byte of the scan in the bad page.
-     */
-
-    static Tcl_Obj *
-    ScanLines(
-	MmapChannel *mcPtr,
-	uint64_t position,
-	uint64_t maxLines,
-	uint64_t *ends,
-	uint64_t *countPtr)
-    {
-	MmapMap *mapPtr = &mcPtr->map;
-	MmapLineScan scan;
-	MmapFault fault, cutBy = MMAP_FAULT_NONE;
-	uint64_t window = LINE_WINDOW, available, bad;
-	uintptr_t addr;
-
-	available = mapPtr->length - position;
-	scan.start = mapPtr->base + position;
-	scan.skip = 0;
-	scan.maxLines = maxLines;
-	scan.ends = ends;
-	for (;;) {
-	    if (cutBy == MMAP_FAULT_NONE) {
-		scan.window = (window < available) ? window : available;
-		if (!MmapMapAccessible(mapPtr, position, scan.window,
-			MMAP_PAGE_READ, &bad)) {
-		    scan.window = bad - position;
-		    cutBy = MMAP_FAULT_ACCESS;
-		}
-	    }
-	    scan.atEnd = (cutBy == MMAP_FAULT_NONE
-		    && scan.window == available);
-	    fault = (scan.window == 0) ? cutBy : MmapGuardedCall(
-		    MmapLinesScan, &scan, mapPtr->area, mapPtr->areaLength,
-		    &addr);
-	    if (fault != MMAP_FAULT_NONE && scan.window > 0) {
-		/*
-		 * Cut the window at the start of the page that faulted (or
-		 * at the position, if that is in the page), and try again.
-		 */
-
-		uint64_t cut = MmapAlignDown((uint64_t) (addr
-			- (uintptr_t) mapPtr->area), MmapPageSize());
-
-		cut = (cut > mapPtr->delta + position)
-			? cut - mapPtr->delta - position : 0;
-		scan.window = (cut < scan.window) ? cut : scan.window - 1;
-		cutBy = fault;
-		continue;
-	    }
-	    if (fault == MMAP_FAULT_NONE && scan.count > 0) {
-		*countPtr = scan.count;
-		return NULL;
-	    }
-	    if (cutBy != MMAP_FAULT_NONE) {
-		return MmapFaultOptions("reading", mcPtr->name, cutBy,
-			position + scan.window);
-	    }
-	    window *= 2;
-	}
-    }
 }
 
 critcl::ccommand mmap::lines {clientData interp objc objv} {
@@ -885,7 +729,7 @@ critcl::ccommand mmap::lines {clientData interp objc objv} {
 	    || MmapGetSize(interp, objv[first + 1], "offset", 0, &position)
 		    != TCL_OK
 	    || MmapChannelRange(interp, mcPtr, position, 0) != TCL_OK
-	    || LinesEncoding(interp, mcPtr, encodingObj, &encoding, &ascii)
+	    || MmapLinesEncoding(interp, mcPtr, encodingObj, &encoding, &ascii)
 		    != TCL_OK) {
 	return TCL_ERROR;
     }
@@ -900,7 +744,7 @@ critcl::ccommand mmap::lines {clientData interp objc objv} {
     listObj = Tcl_NewObj();
     Tcl_IncrRefCount(listObj);
     while (maxLines > 0 && position < mcPtr->map.length) {
-	errorObj = ScanLines(mcPtr, position,
+	errorObj = MmapScanLines(mcPtr, position,
 		maxLines < LINE_BATCH ? maxLines : LINE_BATCH, ends, &count);
 	if (errorObj != NULL) {
 	    break;
@@ -932,7 +776,7 @@ critcl::ccommand mmap::lines {clientData interp objc objv} {
 	}
 	batchAscii = (ascii && MmapLinesAscii(copy, span)) ? 2 : ascii;
 	for (i = 0, lineStart = 0; i < count; lineStart = ends[i++]) {
-	    lineObjs[i] = LineObj(copy + lineStart, ends[i] - lineStart,
+	    lineObjs[i] = MmapLineObj(copy + lineStart, ends[i] - lineStart,
 		    encoding, batchAscii);
 	}
 	Tcl_ListObjReplace(NULL, listObj, INT_MAX, 0, (int) count, lineObjs);
