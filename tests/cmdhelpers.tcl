@@ -1,73 +1,31 @@
 # cmdhelpers.tcl --
 #
-#	Helpers of tests/commands.test: temporary files, maps made from them,
-#	error outcomes with the channel name made predictable, and child
-#	processes that load the same mmap package as the test.
+#	Helpers of tests/commands.test: error outcomes spelled out once,
+#	child processes that load the same mmap package as the test, and
+#	system call traces.  The helpers commands.test shares with the other
+#	test files (mt::tempFile, mt::readFile, mt::mapFile, mt::outcome, ...)
+#	are in helpers.tcl, sourced from here.
 #
-#	Sourced by commands.test, and by the child scripts it runs (which
-#	use only caught, childHeader and the byte helpers).
+#	Sourced by commands.test.  Its child scripts get caught and mark
+#	from childHeader.
+
+source [file join [file dirname [file normalize [info script]]] helpers.tcl]
 
 namespace eval ::cmdtest {
-    namespace export caught newFile fileBytes mapPath cleanupMaps \
-	runChild spawnChild collect truncateFile zeros allBytes le64 le32 \
-	childHeader wrongArgs rangeError readOnlyError alignError \
-	protectedError truncatedError traceChild mark
-    variable files {}
-    variable counter 0
-    variable here [file dirname [file normalize [info script]]]
+    namespace export caught cleanupMaps runChild spawnChild collect \
+	truncateFile zeros allBytes le64 le32 childHeader wrongArgs \
+	rangeError readOnlyError alignError protectedError truncatedError \
+	traceChild mark
 }
 
 # caught script ?chan ...? --
 #
-#	Runs script in the caller's scope, as a test body does.  The result is
-#	{0 result} or {code message errorCode}, with every channel name given
-#	replaced by "mmapN" (names are numbered process-wide, so a test cannot
-#	know them in advance; a wrong name in a message stays visible).
+#	mt::outcome under the short name the tests use: {0 result} or {code
+#	message errorCode} of script, run in the caller's scope, with every
+#	channel name given replaced by "mmapN".
 
 proc ::cmdtest::caught {script args} {
-    set code [catch {uplevel 1 $script} msg opts]
-    if {$code == 0} {
-	set outcome [list 0 $msg]
-    } else {
-	set outcome [list $code $msg [dict get $opts -errorcode]]
-    }
-    foreach chan $args {
-	regsub -all "\\m$chan\\M" $outcome mmapN outcome
-    }
-    return $outcome
-}
-
-# newFile data --
-#
-#	A new file in tcltest's temporary directory holding data (bytes);
-#	cleanupMaps deletes it.
-
-proc ::cmdtest::newFile {{data ""}} {
-    variable files
-    variable counter
-    set path [file join [::tcltest::temporaryDirectory] \
-	cmdtest-[pid]-[incr counter].bin]
-    set f [open $path wb]
-    puts -nonewline $f $data
-    close $f
-    lappend files $path
-    return $path
-}
-
-# fileBytes path ?offset? ?count? --
-#
-#	The bytes of a file read through a plain channel, not the map.
-
-proc ::cmdtest::fileBytes {path {offset 0} {count -1}} {
-    set f [open $path rb]
-    seek $f $offset
-    if {$count < 0} {
-	set data [read $f]
-    } else {
-	set data [read $f $count]
-    }
-    close $f
-    return $data
+    tailcall ::mt::outcome $script {*}$args
 }
 
 # le64/le32 path offset --
@@ -76,43 +34,25 @@ proc ::cmdtest::fileBytes {path {offset 0} {count -1}} {
 #	w/i reads it through a plain channel.
 
 proc ::cmdtest::le64 {path offset} {
-    binary scan [fileBytes $path $offset 8] w value
+    binary scan [::mt::readFile $path $offset 8] w value
     return $value
 }
 
 proc ::cmdtest::le32 {path offset} {
-    binary scan [fileBytes $path $offset 4] i value
+    binary scan [::mt::readFile $path $offset 4] i value
     return $value
-}
-
-# mapPath path access ?mmap option ...? --
-#
-#	Maps a file opened with access (r, r+), closes the source channel
-#	(the map outlives it) and returns the map.
-
-proc ::cmdtest::mapPath {path access args} {
-    set f [open $path $access]
-    try {
-	return [mmap {*}$args $f]
-    } finally {
-	close $f
-    }
 }
 
 # cleanupMaps --
 #
 #	Closes every mmap channel of the interpreter, deletes the files made
-#	by newFile.
+#	by mt::tempFile.
 
 proc ::cmdtest::cleanupMaps {} {
-    variable files
     foreach chan [chan names mmap*] {
 	close $chan
     }
-    foreach path $files {
-	file delete $path
-    }
-    set files {}
+    ::mt::cleanFiles
 }
 
 # zeros n, allBytes --
@@ -134,15 +74,22 @@ proc ::cmdtest::allBytes {} {
 # childHeader --
 #
 #	The start of every child script: the test's auto_path (so the child
-#	loads the very package under test), mmap, and these helpers.
+#	loads the very package under test), mmap, and the helpers a child
+#	script uses: caught (with the mt procs behind it), mark and
+#	truncateFile, by their definitions, so that the child loads neither
+#	tcltest nor the probes of helpers.tcl.
 
 proc ::cmdtest::childHeader {} {
-    variable here
-    return [join [list \
-	[list set ::auto_path $::auto_path] \
-	[list package require mmap] \
-	[list source [file join $here cmdhelpers.tcl]] \
-	[list namespace import ::cmdtest::*]] \n]\n
+    set lines [list [list set ::auto_path $::auto_path] \
+	[list package require mmap] [list namespace eval ::mt {}] \
+	[list namespace eval ::cmdtest {
+	    namespace export caught mark truncateFile}]]
+    foreach cmd {::mt::normalize ::mt::outcome ::cmdtest::caught
+	    ::cmdtest::mark ::cmdtest::truncateFile} {
+	lappend lines [list proc $cmd [info args $cmd] [info body $cmd]]
+    }
+    lappend lines [list namespace import ::cmdtest::*]
+    return [join $lines \n]\n
 }
 
 # runChild script ?prefix? --
@@ -153,7 +100,7 @@ proc ::cmdtest::childHeader {} {
 #	a command put before tclsh (e.g. prlimit ...).
 
 proc ::cmdtest::runChild {script {prefix {}}} {
-    set path [newFile "[childHeader]$script"]
+    set path [::mt::tempFile "[childHeader]$script"]
     return [exec {*}$prefix [info nameofexecutable] $path 2>@1]
 }
 
@@ -163,7 +110,7 @@ proc ::cmdtest::runChild {script {prefix {}}} {
 #	returns a pipe to read its output from.
 
 proc ::cmdtest::spawnChild {script} {
-    set path [newFile "[childHeader]$script"]
+    set path [::mt::tempFile "[childHeader]$script"]
     return [open |[list [info nameofexecutable] $path 2>@1] r]
 }
 
@@ -237,13 +184,13 @@ proc ::cmdtest::truncatedError {verb offset} {
 #	traced call (ADDRESS as an integer, FLAGS as strace spells them).
 
 proc ::cmdtest::traceChild {script calls} {
-    set trace [newFile]
-    set path [newFile "[childHeader]mark BEGIN\n$script"]
+    set trace [::mt::tempFile]
+    set path [::mt::tempFile "[childHeader]mark BEGIN\n$script"]
     exec strace -o $trace -e trace=[join [linsert $calls 0 write] ,] \
 	[info nameofexecutable] $path
     set events {}
     set begun 0
-    foreach line [split [fileBytes $trace] \n] {
+    foreach line [split [::mt::readFile $trace] \n] {
 	if {[regexp {^write\(1, "([^"\\]*)\\n"} $line -> text]} {
 	    if {$begun} {
 		lappend events [list mark $text]

@@ -3,9 +3,11 @@
 #	Helpers shared by the test files: temporary files with exact bytes,
 #	reading a file's bytes back, the process's resources (channels,
 #	descriptors, mappings) for leak checks, running a script in a second
-#	tclsh, and the constraints the test files share.
+#	tclsh, outcomes with channel names made predictable, a C compiler and
+#	the paths it needs, and the constraints the test files share.
 #
-#	Sourced by every test file:
+#	Sourced by every test file, directly or through cmdhelpers.tcl
+#	(commands.test) and harden.tcl (the fault-safety tests):
 #	    source [file join [file dirname [info script]] helpers.tcl]
 
 package require tcltest 2
@@ -20,6 +22,7 @@ if {[lsearch -exact $::auto_path \
 
 namespace eval ::mt {
     variable created {}
+    variable counter 0
 }
 
 # mt::makeFile --
@@ -51,6 +54,22 @@ proc ::mt::tempPath {name} {
     if {$path ni $created} {
 	lappend created $path
     }
+    return $path
+}
+
+# mt::tempFile ?bytes? --
+#	A new file with a fresh name in the temporary directory holding
+#	bytes; returns its path.  mt::cleanFiles deletes it.
+
+proc ::mt::tempFile {{bytes ""}} {
+    variable created
+    variable counter
+    set path [file join [::tcltest::temporaryDirectory] \
+	mt-[pid]-[incr counter].bin]
+    set f [open $path wb]
+    puts -nonewline $f $bytes
+    close $f
+    lappend created $path
     return $path
 }
 
@@ -173,6 +192,30 @@ proc ::mt::childRun {script} {
     }
 }
 
+# mt::normalize, mt::outcome --
+#	mt::normalize: text with each channel name given replaced by "mmapN"
+#	(names are numbered process-wide, so a test cannot know them in
+#	advance; a wrong name stays visible).  mt::outcome: {0 result} or
+#	{code message errorCode} of script, run in the caller's scope, with
+#	the channels named normalized.
+
+proc ::mt::normalize {text args} {
+    foreach chan $args {
+	regsub -all "\\m$chan\\M" $text mmapN text
+    }
+    return $text
+}
+
+proc ::mt::outcome {script args} {
+    set code [catch {uplevel 1 $script} msg opts]
+    if {$code == 0} {
+	set result [list 0 $msg]
+    } else {
+	set result [list $code $msg [dict get $opts -errorcode]]
+    }
+    return [normalize $result {*}$args]
+}
+
 # mt::errorOf, mt::masked --
 #	Channel numbers vary, so tests state messages about channels with
 #	placeholders: "mapping" is a list {name placeholder ...}, and every
@@ -254,6 +297,71 @@ proc ::mt::Wake {args} {
     set ::mt::wake 1
 }
 
+# # ## ### ##### ######## Compilers
+
+# mt::cc --
+#	The C compiler the tests use (gcc, else cc), or "".
+
+proc ::mt::cc {} {
+    foreach name {gcc cc} {
+	if {[auto_execok $name] ne ""} {
+	    return [lindex [auto_execok $name] 0]
+	}
+    }
+    return ""
+}
+
+# mt::tclInclude --
+#	The directory holding this Tcl's tcl.h, or "".
+
+proc ::mt::tclInclude {} {
+    set version [info tclversion]
+    set candidates [list /usr/include/tcl$version /usr/local/include/tcl$version \
+	/usr/include /usr/local/include]
+    # tclConfig.sh, where Tcl says where it installed its headers.
+    foreach dir [list [file dirname [info library]] \
+	    /usr/lib/tcl$version /usr/lib/x86_64-linux-gnu/tcl$version] {
+	set config [file join $dir tclConfig.sh]
+	if {[file readable $config]} {
+	    set f [open $config r]
+	    set text [read $f]
+	    close $f
+	    if {[regexp -line {^TCL_INCLUDE_SPEC='-I([^']*)'} $text -> inc]} {
+		set candidates [linsert $candidates 0 $inc]
+	    }
+	}
+    }
+    foreach dir $candidates {
+	if {[file exists [file join $dir tcl.h]]} {
+	    return $dir
+	}
+    }
+    return ""
+}
+
+# mt::cleanEnv script --
+#	Runs script with the sanitizer runtime taken out of the environment
+#	(LD_PRELOAD, ASAN_OPTIONS, UBSAN_OPTIONS), for programs that must run
+#	as they would for a user.
+
+proc ::mt::cleanEnv {script} {
+    global env
+    set saved {}
+    foreach var {LD_PRELOAD ASAN_OPTIONS UBSAN_OPTIONS} {
+	if {[info exists env($var)]} {
+	    dict set saved $var $env($var)
+	    unset env($var)
+	}
+    }
+    try {
+	uplevel 1 $script
+    } finally {
+	dict for {var value} $saved {
+	    set env($var) $value
+	}
+    }
+}
+
 # # ## ### ##### ######## Constraints
 
 ::tcltest::testConstraint procfs [expr {[file isdirectory /proc/self/fd]
@@ -262,6 +370,9 @@ proc ::mt::Wake {args} {
 ::tcltest::testConstraint thread [expr {![catch {package require Thread}]}]
 ::tcltest::testConstraint devzero [expr {[file exists /dev/zero]}]
 ::tcltest::testConstraint devnull [expr {[file exists /dev/null]}]
+::tcltest::testConstraint cc [expr {[::mt::cc] ne ""}]
+::tcltest::testConstraint ccTcl [expr {[::mt::cc] ne ""
+	&& [::mt::tclInclude] ne ""}]
 
 # sparse64: the temporary directory holds a 5 GiB file that takes (almost)
 # no disk space, so the tests beyond 4 GiB can run.

@@ -35,30 +35,13 @@
 #include "mapping.h"
 #include "guard.h"
 #include "region.h"
+#include "check.h"
 
-static int passed = 0, failed = 0;
 static char dir[256];
 static uint64_t P;		/* The page size. */
 
-#define CHECK(cond) Check((cond), #cond, __FILE__, __LINE__)
 #define EQ(a, b) CheckEq((long long) (a), (long long) (b), #a, #b, \
 	__LINE__)
-
-static int
-Check(
-    int ok,
-    const char *text,
-    const char *file,
-    int line)
-{
-    if (ok) {
-	passed++;
-    } else {
-	failed++;
-	fprintf(stderr, "%s:%d: FAILED: %s\n", file, line, text);
-    }
-    return ok;
-}
 
 static int
 CheckEq(
@@ -797,6 +780,5 @@ main(
     TestPassOn();
     TestThreads();
     TestMapping();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return Report();
 }

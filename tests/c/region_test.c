@@ -19,28 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include "region.h"
+#include "check.h"
 
-static int passed = 0, failed = 0;
-
-#define CHECK(cond) Check((cond), #cond, __FILE__, __LINE__)
 #define EQ(a, b) CheckEq((uint64_t) (a), (uint64_t) (b), #a, #b, \
 	__FILE__, __LINE__)
-
-static int
-Check(
-    int ok,
-    const char *text,
-    const char *file,
-    int line)
-{
-    if (ok) {
-	passed++;
-    } else {
-	failed++;
-	fprintf(stderr, "%s:%d: FAILED: %s\n", file, line, text);
-    }
-    return ok;
-}
 
 static int
 CheckEq(
@@ -573,6 +555,5 @@ main(void)
     TestLinearEdges();
     TestPlannersAgainstModel();
     TestSeek();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return Report();
 }

@@ -40,27 +40,9 @@
 #include <unistd.h>
 #include "ringlog.h"
 #include "ringlogInt.h"
+#include "check.h"
 
-static int passed = 0, failed = 0;
 static char dir[256];
-
-#define CHECK(cond) Check((cond), #cond, __FILE__, __LINE__)
-
-static int
-Check(
-    int ok,
-    const char *text,
-    const char *file,
-    int line)
-{
-    if (ok) {
-	passed++;
-    } else {
-	failed++;
-	fprintf(stderr, "%s:%d: FAILED: %s\n", file, line, text);
-    }
-    return ok;
-}
 
 static char *
 Path(
@@ -1318,6 +1300,5 @@ main(
 	    fprintf(stderr, "could not remove %s\n", dir);
 	}
     }
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed != 0;
+    return Report();
 }
