@@ -311,16 +311,15 @@ proc ::bench::report::PreadWhy {figure} {
 	return [Generic $figure]
     }
     set text "mmap::pread is one copy into a new value: [Num [V pread]] ms.\
-	The physical limit, C's memcpy from a new mapping into a new\
-	buffer, takes [Num $c] ms, itself only [X [expr {$file / $c}]]\
-	the file channel: 1.5x would mean beating the limit, whose cost is\
-	the new buffer's page faults, not the copy."
+	The cost is the new buffer's page faults, not the copy: C's memcpy\
+	from a new mapping into a new buffer takes [Num $c] ms."
     set thp [V c-memcpy-thp]
     if {$thp ne ""} {
-	append text "  With that buffer in transparent huge pages the same C\
+	append text "  With the buffer in transparent huge pages the same C\
 	    copy takes [Num $thp] ms ([X [expr {$file / $thp}]] the file\
-	    channel): advising pread's result MADV_HUGEPAGE is what would\
-	    get there (not done: mmap::pread is outside this change)."
+	    channel).  mmap::pread advises its result MADV_HUGEPAGE, which\
+	    gets there only where the kernel's transparent huge pages are\
+	    enabled (always or madvise) and 2 MiB pages are free to be had."
     }
     return $text
 }
