@@ -395,33 +395,21 @@ proc Build {args} {
     set version [Version]
     set started [clock seconds]
 
-    set saved {}
+    # critcl appends env(CFLAGS) and env(LDFLAGS) to its commands.
+    set flags {}
     foreach {var extra} [list CFLAGS $cflags LDFLAGS $ldflags] {
-        if {$extra eq ""} continue
-        if {[info exists env($var)]} {
-            dict set saved $var [list 1 $env($var)]
-            set env($var) "$env($var) $extra"
-        } else {
-            dict set saved $var [list 0 {}]
-            set env($var) $extra
+        if {$extra ne ""} {
+            set was [expr {[info exists env($var)] ? $env($var) : ""}]
+            dict set flags $var [string trim "$was $extra"]
         }
     }
-    try {
+    WithEnv $flags {
         # critcl makes its -includedir (for exported stubs headers, which
         # mmap has none of) even when empty, by default ./include in
         # whatever directory we run from: keep it in the transient cache.
         Critcl [list -cache $cache -libdir $target \
             -includedir [file join $cache include] {*}$args \
             -pkg mmap $src] [list $pkgdir $stamp $cache]
-    } finally {
-        dict for {var was} $saved {
-            lassign $was existed value
-            if {$existed} {
-                set env($var) $value
-            } else {
-                unset env($var)
-            }
-        }
     }
 
     if {![file exists [file join $pkgdir pkgIndex.tcl]]} {

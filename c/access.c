@@ -20,6 +20,9 @@
 
 static uint64_t	FaultOffset(const MmapChannel *mcPtr, MmapFault fault,
 		    uint64_t accessOffset, uintptr_t addr);
+static Tcl_Obj *	GuardedCopy(MmapChannel *mcPtr, uint64_t offset,
+		    void *dst, const void *src, uint64_t count, int pageBits,
+		    const char *verb);
 
 /*
  *----------------------------------------------------------------------
@@ -194,21 +197,8 @@ MmapCopyOut(
     uint64_t count,
     const char *verb)
 {
-    uint64_t bad;
-    uintptr_t addr;
-    MmapFault fault;
-
-    if (!MmapMapAccessible(&mcPtr->map, offset, count, MMAP_PAGE_READ,
-	    &bad)) {
-	return MmapFaultOptions(verb, mcPtr->name, MMAP_FAULT_ACCESS, bad);
-    }
-    fault = MmapGuardedCopy(dst, mcPtr->map.base + offset, count,
-	    mcPtr->map.area, mcPtr->map.areaLength, &addr);
-    if (fault != MMAP_FAULT_NONE) {
-	return MmapFaultOptions(verb, mcPtr->name, fault,
-		FaultOffset(mcPtr, fault, offset, addr));
-    }
-    return NULL;
+    return GuardedCopy(mcPtr, offset, dst, mcPtr->map.base + offset, count,
+	    MMAP_PAGE_READ, verb);
 }
 
 Tcl_Obj *
@@ -219,17 +209,37 @@ MmapCopyIn(
     uint64_t count,
     const char *verb)
 {
+    return GuardedCopy(mcPtr, offset, mcPtr->map.base + offset, src, count,
+	    MMAP_PAGE_READ|MMAP_PAGE_WRITE, verb);
+}
+
+/*
+ * GuardedCopy: the body of both copies; pageBits is the access the pages
+ * at offset must allow (with MMAP_PAGE_WRITE the map counts as written).
+ */
+
+static Tcl_Obj *
+GuardedCopy(
+    MmapChannel *mcPtr,
+    uint64_t offset,
+    void *dst,
+    const void *src,
+    uint64_t count,
+    int pageBits,
+    const char *verb)
+{
     uint64_t bad;
     uintptr_t addr;
     MmapFault fault;
 
-    if (!MmapMapAccessible(&mcPtr->map, offset, count,
-	    MMAP_PAGE_READ|MMAP_PAGE_WRITE, &bad)) {
+    if (!MmapMapAccessible(&mcPtr->map, offset, count, pageBits, &bad)) {
 	return MmapFaultOptions(verb, mcPtr->name, MMAP_FAULT_ACCESS, bad);
     }
-    mcPtr->written = 1;
-    fault = MmapGuardedCopy(mcPtr->map.base + offset, src, count,
-	    mcPtr->map.area, mcPtr->map.areaLength, &addr);
+    if (pageBits & MMAP_PAGE_WRITE) {
+	mcPtr->written = 1;
+    }
+    fault = MmapGuardedCopy(dst, src, count, mcPtr->map.area,
+	    mcPtr->map.areaLength, &addr);
     if (fault != MMAP_FAULT_NONE) {
 	return MmapFaultOptions(verb, mcPtr->name, fault,
 		FaultOffset(mcPtr, fault, offset, addr));
