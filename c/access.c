@@ -20,6 +20,10 @@
 
 static uint64_t	FaultOffset(const MmapChannel *mcPtr, MmapFault fault,
 		    uint64_t accessOffset, uintptr_t addr);
+static Tcl_Obj *	BeginAccess(MmapChannel *mcPtr, uint64_t offset,
+		    uint64_t count, int pageBits, const char *verb);
+static Tcl_Obj *	FaultResult(const MmapChannel *mcPtr, MmapFault fault,
+		    uint64_t offset, uintptr_t addr, const char *verb);
 static Tcl_Obj *	GuardedCopy(MmapChannel *mcPtr, uint64_t offset,
 		    void *dst, const void *src, uint64_t count, int pageBits,
 		    const char *verb);
@@ -214,6 +218,49 @@ MmapCopyIn(
 }
 
 /*
+ * BeginAccess: what every guarded access checks first: the pages allow
+ * the access (a refusal touches nothing), and a write marks the map as
+ * written, for the sync at close.  NULL, or the error options.
+ *
+ * FaultResult: NULL for no fault, else the error options naming where it
+ * happened.
+ */
+
+static Tcl_Obj *
+BeginAccess(
+    MmapChannel *mcPtr,
+    uint64_t offset,
+    uint64_t count,
+    int pageBits,
+    const char *verb)
+{
+    uint64_t bad;
+
+    if (!MmapMapAccessible(&mcPtr->map, offset, count, pageBits, &bad)) {
+	return MmapFaultOptions(verb, mcPtr->name, MMAP_FAULT_ACCESS, bad);
+    }
+    if (pageBits & MMAP_PAGE_WRITE) {
+	mcPtr->written = 1;
+    }
+    return NULL;
+}
+
+static Tcl_Obj *
+FaultResult(
+    const MmapChannel *mcPtr,
+    MmapFault fault,
+    uint64_t offset,
+    uintptr_t addr,
+    const char *verb)
+{
+    if (fault == MMAP_FAULT_NONE) {
+	return NULL;
+    }
+    return MmapFaultOptions(verb, mcPtr->name, fault,
+	    FaultOffset(mcPtr, fault, offset, addr));
+}
+
+/*
  * GuardedCopy: the body of both copies; pageBits is the access the pages
  * at offset must allow (with MMAP_PAGE_WRITE the map counts as written).
  */
@@ -228,23 +275,16 @@ GuardedCopy(
     int pageBits,
     const char *verb)
 {
-    uint64_t bad;
+    Tcl_Obj *errorObj = BeginAccess(mcPtr, offset, count, pageBits, verb);
     uintptr_t addr;
     MmapFault fault;
 
-    if (!MmapMapAccessible(&mcPtr->map, offset, count, pageBits, &bad)) {
-	return MmapFaultOptions(verb, mcPtr->name, MMAP_FAULT_ACCESS, bad);
-    }
-    if (pageBits & MMAP_PAGE_WRITE) {
-	mcPtr->written = 1;
+    if (errorObj != NULL) {
+	return errorObj;
     }
     fault = MmapGuardedCopy(dst, src, count, mcPtr->map.area,
 	    mcPtr->map.areaLength, &addr);
-    if (fault != MMAP_FAULT_NONE) {
-	return MmapFaultOptions(verb, mcPtr->name, fault,
-		FaultOffset(mcPtr, fault, offset, addr));
-    }
-    return NULL;
+    return FaultResult(mcPtr, fault, offset, addr, verb);
 }
 
 /*
@@ -275,23 +315,16 @@ MmapGuardedAccess(
     MmapGuardedProc *proc,
     void *clientData)
 {
-    uint64_t bad;
+    Tcl_Obj *errorObj = BeginAccess(mcPtr, offset, count, pageBits, verb);
     uintptr_t addr;
     MmapFault fault;
 
-    if (!MmapMapAccessible(&mcPtr->map, offset, count, pageBits, &bad)) {
-	return MmapFaultOptions(verb, mcPtr->name, MMAP_FAULT_ACCESS, bad);
-    }
-    if (pageBits & MMAP_PAGE_WRITE) {
-	mcPtr->written = 1;
+    if (errorObj != NULL) {
+	return errorObj;
     }
     fault = MmapGuardedCall(proc, clientData, mcPtr->map.area,
 	    mcPtr->map.areaLength, &addr);
-    if (fault != MMAP_FAULT_NONE) {
-	return MmapFaultOptions(verb, mcPtr->name, fault,
-		FaultOffset(mcPtr, fault, offset, addr));
-    }
-    return NULL;
+    return FaultResult(mcPtr, fault, offset, addr, verb);
 }
 
 /*
