@@ -47,6 +47,7 @@ critcl::cflags -D_GNU_SOURCE
 ## Implementation: the mmap command
 
 critcl::ccode {
+    #include <errno.h>
     #include <limits.h>
     #include <stdint.h>
     #include <string.h>
@@ -263,6 +264,10 @@ critcl::ccommand mmap::pread {clientData interp objc objv} {
 	return MmapError(interp, "RANGE", "cannot read %llu bytes at once:"
 		" a Tcl value holds at most %d", (unsigned long long) count,
 		INT_MAX);
+    }
+
+    if (!MmapCanAllocate(count)) {
+	return MmapPosixError(interp, ENOMEM, "read", mcPtr->name);
     }
 
     /* One copy: straight from the mapping into the new byte array. */
@@ -642,17 +647,27 @@ critcl::ccommand mmap::atomic {clientData interp objc objv} {
 }
 
 critcl::ccommand mmap::resize {clientData interp objc objv} {
+    static const char *const options[] = { "-truncate", NULL };
     MmapChannel *mcPtr;
     uint64_t length;
     Tcl_WideInt position;
-    int err;
+    int first = 1, index, err;
 
-    if (objc != 3) {
-	Tcl_WrongNumArgs(interp, 1, objv, "channelId newLength");
+    /* Channel names never start with "-": anything that does is an option. */
+    if (objc > 1 && Tcl_GetString(objv[1])[0] == '-') {
+	if (Tcl_GetIndexFromObj(interp, objv[1], options, "option", 0,
+		&index) != TCL_OK) {
+	    return TCL_ERROR;
+	}
+	first = 2;
+    }
+    if (objc != first + 2) {
+	Tcl_WrongNumArgs(interp, 1, objv, "?-truncate? channelId newLength");
 	return TCL_ERROR;
     }
-    if (MmapChannelGet(interp, objv[1], &mcPtr) != TCL_OK
-	    || MmapGetSize(interp, objv[2], "length", 1, &length) != TCL_OK) {
+    if (MmapChannelGet(interp, objv[first], &mcPtr) != TCL_OK
+	    || MmapGetSize(interp, objv[first + 1], "length", 1, &length)
+		    != TCL_OK) {
 	return TCL_ERROR;
     }
     if (!(mcPtr->map.flags & MMAP_REGULAR) || !(mcPtr->map.flags & MMAP_SHARED)
@@ -663,20 +678,31 @@ critcl::ccommand mmap::resize {clientData interp objc objv} {
     }
 
     /*
-     * Tcl may hold input read ahead from the old mapping: note the
-     * position as tell reports it, and seek there afterwards, which drops
-     * those buffers.
+     * Tcl_Tell is -1 (EBUSY) while a background fcopy uses the channel:
+     * resizing under the copy would cut it short, so refuse.  Output that
+     * Tcl still buffers belongs where it was written, in the old mapping;
+     * and input read ahead from the old mapping is dropped by seeking to
+     * the position tell reports.
      */
 
     position = Tcl_Tell(mcPtr->channel);
-    err = MmapMapResize(&mcPtr->map, length);
+    if (position < 0) {
+	err = Tcl_GetErrno();
+	return MmapPosixError(interp, err ? err : EBUSY, "resize",
+		mcPtr->name);
+    }
+    if (Tcl_OutputBuffered(mcPtr->channel) > 0
+	    && Tcl_Flush(mcPtr->channel) != TCL_OK) {
+	return MmapChannelFailure(interp, mcPtr, "flush");
+    }
+    err = MmapMapResize(&mcPtr->map, length, first == 2);
     if (err != 0) {
 	return MmapPosixError(interp, err, "resize", mcPtr->name);
     }
-    if (position < 0 || (uint64_t) position > length) {
+    if ((uint64_t) position > length) {
 	position = (Tcl_WideInt) length;
     }
-    mcPtr->position = mcPtr->map.length;	/* Any valid value. */
+    mcPtr->position = 0;	/* Any valid value: the seek sets it. */
     Tcl_Seek(mcPtr->channel, position, SEEK_SET);
     return TCL_OK;
 }
@@ -699,6 +725,7 @@ critcl::ccommand mmap::lines {clientData interp objc objv} {
     uint64_t ends[LINE_BATCH];
     uint64_t maxLines = 1000, position, count, span, i, lineStart;
     uint64_t tooLong = 0;
+    int noMemory = 0;
     unsigned char *copy = NULL;
     uint64_t copySize = 0;
     int index, ascii, batchAscii, first = 1;
@@ -766,9 +793,19 @@ critcl::ccommand mmap::lines {clientData interp objc objv} {
 	}
 	span = ends[count - 1];
 	if (span > copySize) {
+	    /*
+	     * A long line's decoded value needs about as much again as its
+	     * bytes (more for a multi-byte encoding): make sure of both
+	     * before Tcl allocates without asking.
+	     */
+
 	    ckfree(copy);
-	    copy = ckalloc((unsigned) span);
-	    copySize = span;
+	    copy = attemptckalloc((unsigned) span);
+	    copySize = (copy == NULL) ? 0 : span;
+	    if (copy == NULL || !MmapCanAllocate(3 * span)) {
+		noMemory = 1;
+		break;
+	    }
 	}
 	errorObj = MmapCopyOut(mcPtr, position, copy, span, "reading");
 	if (errorObj != NULL) {
@@ -787,10 +824,13 @@ critcl::ccommand mmap::lines {clientData interp objc objv} {
     Tcl_FreeEncoding(encoding);
 
     Tcl_ListObjLength(NULL, listObj, &index);
-    if (index == 0 && (errorObj != NULL || tooLong > 0)) {
+    if (index == 0 && (errorObj != NULL || tooLong > 0 || noMemory)) {
 	Tcl_DecrRefCount(listObj);
 	if (errorObj != NULL) {
 	    return MmapSetFromOptions(interp, errorObj);
+	}
+	if (noMemory) {
+	    return MmapPosixError(interp, ENOMEM, "read", mcPtr->name);
 	}
 	return MmapError(interp, "RANGE", "cannot read a line of %llu bytes"
 		" at offset %llu: a Tcl value holds at most %d",

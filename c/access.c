@@ -10,6 +10,7 @@
  */
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -18,12 +19,15 @@
 #include "errors.h"
 #include "region.h"
 
-static uint64_t	FaultOffset(const MmapChannel *mcPtr, MmapFault fault,
-		    uint64_t accessOffset, uintptr_t addr);
+static uint64_t	MmapLostOffset(const MmapChannel *mcPtr);
+static MmapFault	ClassifyFault(const MmapChannel *mcPtr, MmapFault fault,
+		    uint64_t accessOffset, uint64_t count, uintptr_t addr,
+		    uint64_t *offsetPtr);
 static Tcl_Obj *	BeginAccess(MmapChannel *mcPtr, uint64_t offset,
 		    uint64_t count, int pageBits, const char *verb);
 static Tcl_Obj *	FaultResult(const MmapChannel *mcPtr, MmapFault fault,
-		    uint64_t offset, uintptr_t addr, const char *verb);
+		    uint64_t offset, uint64_t count, uintptr_t addr,
+		    const char *verb);
 static Tcl_Obj *	GuardedCopy(MmapChannel *mcPtr, uint64_t offset,
 		    void *dst, const void *src, uint64_t count, int pageBits,
 		    const char *verb);
@@ -130,7 +134,7 @@ MmapGetRange(
  *----------------------------------------------------------------------
  */
 
-uint64_t
+static uint64_t
 MmapLostOffset(
     const MmapChannel *mcPtr)
 {
@@ -145,34 +149,48 @@ MmapLostOffset(
 }
 
 /*
- * FaultOffset: where to say a fault happened: the first byte of the access
- * that lies in a lost page (truncation) or in the faulting page.  Not the
- * faulting address itself: memcpy and backward searches do not touch bytes
- * in order, and the report should not depend on how they do.
+ * ClassifyFault: what to report for a fault of the access [accessOffset,
+ * accessOffset+count) at address addr, and where.
+ *
+ * A SIGBUS is truncation when the access reaches a page wholly past the
+ * file's current end, reported at the first byte of the access there;
+ * otherwise the file system could not supply a page the file does have (a
+ * full disk under a sparse file, a device error, no file at all), which is
+ * an I/O error.  That one, and a protected page, are reported at the first
+ * byte of the access in the faulting page, not at the faulting address
+ * itself: memcpy and backward searches do not touch bytes in order, and
+ * the report should not depend on how they do.
  */
 
-static uint64_t
-FaultOffset(
+static MmapFault
+ClassifyFault(
     const MmapChannel *mcPtr,
     MmapFault fault,
     uint64_t accessOffset,
-    uintptr_t addr)
+    uint64_t count,
+    uintptr_t addr,
+    uint64_t *offsetPtr)
 {
     uint64_t areaOffset, pageStart, lost;
 
     if (fault == MMAP_FAULT_BUS) {
 	lost = MmapLostOffset(mcPtr);
-	if (lost != UINT64_MAX) {
-	    return (lost > accessOffset) ? lost : accessOffset;
+	if (lost != UINT64_MAX
+		&& (lost <= accessOffset || lost - accessOffset < count)) {
+	    *offsetPtr = (lost > accessOffset) ? lost : accessOffset;
+	    return MMAP_FAULT_BUS;
 	}
+	fault = MMAP_FAULT_IO;
     }
     areaOffset = (uint64_t) (addr - (uintptr_t) mcPtr->map.area);
     pageStart = MmapAlignDown(areaOffset, MmapPageSize());
     if (addr < (uintptr_t) mcPtr->map.area
 	    || pageStart <= mcPtr->map.delta + accessOffset) {
-	return accessOffset;
+	*offsetPtr = accessOffset;
+    } else {
+	*offsetPtr = pageStart - mcPtr->map.delta;
     }
-    return pageStart - mcPtr->map.delta;
+    return fault;
 }
 
 /*
@@ -250,14 +268,17 @@ FaultResult(
     const MmapChannel *mcPtr,
     MmapFault fault,
     uint64_t offset,
+    uint64_t count,
     uintptr_t addr,
     const char *verb)
 {
+    uint64_t where;
+
     if (fault == MMAP_FAULT_NONE) {
 	return NULL;
     }
-    return MmapFaultOptions(verb, mcPtr->name, fault,
-	    FaultOffset(mcPtr, fault, offset, addr));
+    fault = ClassifyFault(mcPtr, fault, offset, count, addr, &where);
+    return MmapFaultOptions(verb, mcPtr->name, fault, where);
 }
 
 /*
@@ -284,7 +305,7 @@ GuardedCopy(
     }
     fault = MmapGuardedCopy(dst, src, count, mcPtr->map.area,
 	    mcPtr->map.areaLength, &addr);
-    return FaultResult(mcPtr, fault, offset, addr, verb);
+    return FaultResult(mcPtr, fault, offset, count, addr, verb);
 }
 
 /*
@@ -324,7 +345,7 @@ MmapGuardedAccess(
     }
     fault = MmapGuardedCall(proc, clientData, mcPtr->map.area,
 	    mcPtr->map.areaLength, &addr);
-    return FaultResult(mcPtr, fault, offset, addr, verb);
+    return FaultResult(mcPtr, fault, offset, count, addr, verb);
 }
 
 /*
@@ -395,4 +416,82 @@ MmapSyncAfterWrite(
 #endif
     return MmapMapSync(&mcPtr->map, offset, count,
 	    mcPtr->syncMode == MMAP_SYNC_SYNC ? MS_SYNC : MS_ASYNC);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * MmapChannelFailure --
+ *
+ *	Reports a failed Tcl channel operation (a flush) that a command ran
+ *	on its mmap channel: the driver's own error where it left one (a
+ *	fault, with its MMAP errorCode), else the POSIX error.
+ *
+ * Results:
+ *	TCL_ERROR.
+ *
+ * Side effects:
+ *	Takes the channel's pending error.
+ *
+ *----------------------------------------------------------------------
+ */
+
+int
+MmapChannelFailure(
+    Tcl_Interp *interp,
+    MmapChannel *mcPtr,
+    const char *call)
+{
+    Tcl_Obj *optionsObj = NULL;
+    int err = Tcl_GetErrno();
+
+    Tcl_GetChannelError(mcPtr->channel, &optionsObj);
+    if (optionsObj == NULL) {
+	return MmapPosixError(interp, err, call, mcPtr->name);
+    }
+    MmapSetFromOptions(interp, optionsObj);
+    Tcl_DecrRefCount(optionsObj);
+    return TCL_ERROR;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * MmapCanAllocate --
+ *
+ *	Tells whether "bytes" can be allocated now.  Tcl's allocation of
+ *	values (byte arrays, strings) panics when memory runs out, so before
+ *	making a value whose size the user chose, try the allocation with
+ *	attemptckalloc and give it back.  Only large sizes are tried: small
+ *	ones are what the rest of Tcl allocates without asking.
+ *
+ * Results:
+ *	1 if so, else 0.
+ *
+ * Side effects:
+ *	A large allocation made and freed at once (glibc maps and unmaps it).
+ *
+ *----------------------------------------------------------------------
+ */
+
+int
+MmapCanAllocate(
+    uint64_t bytes)
+{
+    void *probe;
+
+    if (bytes < MMAP_ALLOC_PROBE_MIN) {
+	return 1;
+    }
+    if (bytes > (uint64_t) UINT_MAX - 64) {
+	return 0;
+    }
+
+    /* A value's header comes on top of its bytes. */
+    probe = attemptckalloc((unsigned) bytes + 64);
+    if (probe == NULL) {
+	return 0;
+    }
+    ckfree(probe);
+    return 1;
 }

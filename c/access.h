@@ -25,8 +25,13 @@ Tcl_Obj *	MmapCopyIn(MmapChannel *mcPtr, uint64_t offset,
 Tcl_Obj *	MmapGuardedAccess(MmapChannel *mcPtr, uint64_t offset,
 		    uint64_t count, int pageBits, const char *verb,
 		    MmapGuardedProc *proc, void *clientData);
-uint64_t	MmapLostOffset(const MmapChannel *mcPtr);
 void		MmapDropBufferedInput(MmapChannel *mcPtr);
+/* Smaller allocations are not tried first (MmapCanAllocate). */
+#define MMAP_ALLOC_PROBE_MIN ((uint64_t) 1 << 20)
+
+int		MmapCanAllocate(uint64_t bytes);
+int		MmapChannelFailure(Tcl_Interp *interp, MmapChannel *mcPtr,
+		    const char *call);
 int		MmapSyncAfterWrite(MmapChannel *mcPtr, uint64_t offset,
 		    uint64_t count);
 

@@ -66,6 +66,8 @@ static int	PlanOutput(const MmapChannel *mcPtr, uint64_t count,
 		    MmapSpan spans[2], uint64_t *newPositionPtr);
 static int	SyncAfterOutput(MmapChannel *mcPtr,
 		    const MmapSpan spans[2]);
+static int	ReportFault(MmapChannel *mcPtr, Tcl_Obj *errorObj);
+static int	CopyInProgress(MmapChannel *mcPtr);
 
 static const Tcl_ChannelType mmapChannelType = {
     "mmap",			/* Type name, as [chan configure] shows. */
@@ -248,24 +250,22 @@ MmapInputProc(
     }
     errorObj = MmapCopyOut(mcPtr, mcPtr->position, buf, count, "reading");
     if (errorObj != NULL) {
-	uint64_t lost = MmapLostOffset(mcPtr);
-
 	/*
-	 * Likewise before a page lost to truncation: the read-ahead may
-	 * have run into it, but the bytes before it still exist.
+	 * Likewise before a page lost to truncation or an I/O error: the
+	 * read-ahead may have run into it, but the bytes before it exist.
 	 */
 
-	if (lost > mcPtr->position && lost - mcPtr->position < count) {
+	if (MmapFaultInfo(errorObj, &bad) != MMAP_FAULT_NONE
+		&& bad > mcPtr->position && bad - mcPtr->position < count) {
 	    Tcl_IncrRefCount(errorObj);
 	    Tcl_DecrRefCount(errorObj);
-	    count = lost - mcPtr->position;
+	    count = bad - mcPtr->position;
 	    errorObj = MmapCopyOut(mcPtr, mcPtr->position, buf, count,
 		    "reading");
 	}
     }
     if (errorObj != NULL) {
-	Tcl_SetChannelError(mcPtr->channel, errorObj);
-	*errorCodePtr = EIO;
+	*errorCodePtr = ReportFault(mcPtr, errorObj);
 	return -1;
     }
     mcPtr->position += count;
@@ -327,9 +327,8 @@ MmapOutputProc(
 	if (spans[i].count > 0 && !MmapMapAccessible(&mcPtr->map,
 		spans[i].mapOffset, spans[i].count,
 		MMAP_PAGE_READ|MMAP_PAGE_WRITE, &bad)) {
-	    Tcl_SetChannelError(mcPtr->channel, MmapFaultOptions("writing",
+	    *errorCodePtr = ReportFault(mcPtr, MmapFaultOptions("writing",
 		    mcPtr->name, MMAP_FAULT_ACCESS, bad));
-	    *errorCodePtr = EACCES;
 	    return -1;
 	}
     }
@@ -337,8 +336,7 @@ MmapOutputProc(
 	errorObj = MmapCopyIn(mcPtr, spans[i].mapOffset,
 		buf + spans[i].bufOffset, spans[i].count, "writing");
 	if (errorObj != NULL) {
-	    Tcl_SetChannelError(mcPtr->channel, errorObj);
-	    *errorCodePtr = EIO;
+	    *errorCodePtr = ReportFault(mcPtr, errorObj);
 	    return -1;
 	}
     }
@@ -427,6 +425,64 @@ SyncAfterOutput(
 	}
     }
     return 0;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * ReportFault --
+ *
+ *	Hands a fault met by the input or output proc to Tcl.  read, gets,
+ *	puts and flush take the driver's error (Tcl_SetChannelError) and
+ *	report it with its MMAP errorCode.  Tcl's copy code (fcopy, chan
+ *	copy) does not look for it after a failed read or write: it words
+ *	the error from the POSIX code alone, and the driver's error would
+ *	stay behind and fail the next tell or close.  So during a copy,
+ *	which Tcl_Tell reports as EBUSY, the POSIX code is the whole report.
+ *
+ * Results:
+ *	The POSIX code for *errorCodePtr: EACCES for a protected page, EIO
+ *	for truncation and I/O errors.
+ *
+ * Side effects:
+ *	Sets the channel's error, or frees errorObj.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static int
+ReportFault(
+    MmapChannel *mcPtr,
+    Tcl_Obj *errorObj)
+{
+    uint64_t offset;
+    int err = (MmapFaultInfo(errorObj, &offset) == MMAP_FAULT_ACCESS)
+	    ? EACCES : EIO;
+
+    if (CopyInProgress(mcPtr)) {
+	Tcl_IncrRefCount(errorObj);
+	Tcl_DecrRefCount(errorObj);
+    } else {
+	Tcl_SetChannelError(mcPtr->channel, errorObj);
+    }
+    return err;
+}
+
+/*
+ * CopyInProgress: whether fcopy or chan copy is using the channel, the one
+ * time Tcl_Tell fails with EBUSY.  Called only after a fault, so the cost
+ * of the tell (a call to our own seek proc) does not matter; errno is kept.
+ */
+
+static int
+CopyInProgress(
+    MmapChannel *mcPtr)
+{
+    int saved = Tcl_GetErrno(), busy;
+
+    busy = (Tcl_Tell(mcPtr->channel) < 0 && Tcl_GetErrno() == EBUSY);
+    Tcl_SetErrno(saved);
+    return busy;
 }
 
 /*

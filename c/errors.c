@@ -100,7 +100,7 @@ MmapPosixError(
  *	MmapSetFromOptions turns into an interpreter error.
  *
  * Results:
- *	A new list: -code 1 -level 0 -errorcode {MMAP TRUNCATED|PROTECTED
+ *	A new list: -code 1 -level 0 -errorcode {MMAP TRUNCATED|PROTECTED|IO
  *	chan offset} message.
  *
  * Side effects:
@@ -118,15 +118,34 @@ MmapFaultOptions(
 {
     Tcl_Obj *listObj = Tcl_NewListObj(0, NULL);
     Tcl_Obj *codeObj = Tcl_NewListObj(0, NULL);
-    int truncated = (fault == MMAP_FAULT_BUS);
+    Tcl_Obj *messageObj;
+    Tcl_WideInt where = (Tcl_WideInt) offset;
 
     Tcl_ListObjAppendElement(NULL, codeObj, Tcl_NewStringObj("MMAP", -1));
-    Tcl_ListObjAppendElement(NULL, codeObj,
-	    Tcl_NewStringObj(truncated ? "TRUNCATED" : "PROTECTED", -1));
+    Tcl_ListObjAppendElement(NULL, codeObj, Tcl_NewStringObj(
+	    (fault == MMAP_FAULT_BUS) ? "TRUNCATED"
+	    : (fault == MMAP_FAULT_IO) ? "IO" : "PROTECTED", -1));
     Tcl_ListObjAppendElement(NULL, codeObj, Tcl_NewStringObj(chanName, -1));
-    Tcl_ListObjAppendElement(NULL, codeObj,
-	    Tcl_NewWideIntObj((Tcl_WideInt) offset));
+    Tcl_ListObjAppendElement(NULL, codeObj, Tcl_NewWideIntObj(where));
 
+    switch (fault) {
+    case MMAP_FAULT_BUS:
+	messageObj = Tcl_ObjPrintf("error %s \"%s\": the file is truncated:"
+		" no data at offset %" TCL_LL_MODIFIER "d", verb, chanName,
+		where);
+	break;
+    case MMAP_FAULT_IO:
+	messageObj = Tcl_ObjPrintf("error %s \"%s\": input/output error at"
+		" offset %" TCL_LL_MODIFIER "d (the system could not supply"
+		" the page: a full disk or a failing device)", verb,
+		chanName, where);
+	break;
+    default:
+	messageObj = Tcl_ObjPrintf("error %s \"%s\": offset %"
+		TCL_LL_MODIFIER "d is in a protected page", verb, chanName,
+		where);
+	break;
+    }
     Tcl_ListObjAppendElement(NULL, listObj, Tcl_NewStringObj("-code", -1));
     Tcl_ListObjAppendElement(NULL, listObj, Tcl_NewIntObj(TCL_ERROR));
     Tcl_ListObjAppendElement(NULL, listObj, Tcl_NewStringObj("-level", -1));
@@ -134,14 +153,50 @@ MmapFaultOptions(
     Tcl_ListObjAppendElement(NULL, listObj,
 	    Tcl_NewStringObj("-errorcode", -1));
     Tcl_ListObjAppendElement(NULL, listObj, codeObj);
-    Tcl_ListObjAppendElement(NULL, listObj, truncated
-	    ? Tcl_ObjPrintf("error %s \"%s\": the file is truncated: no data"
-		    " at offset %" TCL_LL_MODIFIER "d", verb, chanName,
-		    (Tcl_WideInt) offset)
-	    : Tcl_ObjPrintf("error %s \"%s\": offset %" TCL_LL_MODIFIER "d"
-		    " is in a protected page", verb, chanName,
-		    (Tcl_WideInt) offset));
+    Tcl_ListObjAppendElement(NULL, listObj, messageObj);
     return listObj;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * MmapFaultInfo --
+ *
+ *	Reads back what a MmapFaultOptions list says: the kind of fault and
+ *	its offset.
+ *
+ * Results:
+ *	The kind (MMAP_FAULT_NONE for a list that is not one), with
+ *	*offsetPtr set.
+ *
+ * Side effects:
+ *	None.
+ *
+ *----------------------------------------------------------------------
+ */
+
+MmapFault
+MmapFaultInfo(
+    Tcl_Obj *optionsObj,
+    uint64_t *offsetPtr)
+{
+    Tcl_Obj *codeObj, *kindObj, *offsetObj;
+    Tcl_WideInt offset;
+    const char *kind;
+
+    if (Tcl_ListObjIndex(NULL, optionsObj, 5, &codeObj) != TCL_OK
+	    || codeObj == NULL
+	    || Tcl_ListObjIndex(NULL, codeObj, 1, &kindObj) != TCL_OK
+	    || kindObj == NULL
+	    || Tcl_ListObjIndex(NULL, codeObj, 3, &offsetObj) != TCL_OK
+	    || offsetObj == NULL
+	    || Tcl_GetWideIntFromObj(NULL, offsetObj, &offset) != TCL_OK) {
+	return MMAP_FAULT_NONE;
+    }
+    *offsetPtr = (uint64_t) offset;
+    kind = Tcl_GetString(kindObj);
+    return (kind[0] == 'T') ? MMAP_FAULT_BUS
+	    : (kind[0] == 'P') ? MMAP_FAULT_ACCESS : MMAP_FAULT_IO;
 }
 
 /*

@@ -3,7 +3,8 @@
  *
  *	How the package reports errors: the library's own refusals with
  *	errorCode {MMAP <WHAT> ...}, system failures through Tcl_PosixError,
- *	and faults on mapped memory ({MMAP TRUNCATED|PROTECTED chan offset}),
+ *	and faults on mapped memory ({MMAP TRUNCATED|PROTECTED|IO chan
+ *	offset}),
  *	which channel drivers hand to Tcl through Tcl_SetChannelError.
  */
 
@@ -20,6 +21,7 @@ int		MmapPosixError(Tcl_Interp *interp, int err, const char *call,
 		    const char *chanName);
 Tcl_Obj *	MmapFaultOptions(const char *verb, const char *chanName,
 		    MmapFault fault, uint64_t offset);
+MmapFault	MmapFaultInfo(Tcl_Obj *optionsObj, uint64_t *offsetPtr);
 int		MmapSetFromOptions(Tcl_Interp *interp, Tcl_Obj *optionsObj);
 int		MmapGetSize(Tcl_Interp *interp, Tcl_Obj *objPtr,
 		    const char *what, int positive, uint64_t *valuePtr);

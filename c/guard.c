@@ -9,9 +9,11 @@
  *	and otherwise passes the signal on to the previous handler, so that
  *	other code's faults behave exactly as they did without us.
  *
- *	SA_NODEFER keeps the signal unblocked while the handler runs, so the
- *	siglongjmp out of it leaves the mask as it was and sigsetjmp need not
- *	save it (which would cost a sigprocmask system call per copy).
+ *	SA_NODEFER keeps the signal unblocked while the handler runs, so
+ *	sigsetjmp need not save the mask (which would cost a sigprocmask
+ *	system call per copy); a handler installed later that chains to ours
+ *	runs with the signal blocked, so before jumping out the handler puts
+ *	back the mask the kernel saved at the fault (RestoreFaultMask).
  */
 
 #ifndef _GNU_SOURCE
@@ -22,6 +24,7 @@
 #include <signal.h>
 #include <string.h>
 #include <errno.h>
+#include <ucontext.h>
 #include "guard.h"
 
 /*
@@ -55,6 +58,7 @@ static pthread_once_t installOnce = PTHREAD_ONCE_INIT;
 static int installError = 0;
 
 static void	GuardHandler(int sig, siginfo_t *info, void *context);
+static void	RestoreFaultMask(void *context);
 static void	InstallHandlers(void);
 static void	PassOn(int sig, siginfo_t *info, void *context);
 
@@ -132,9 +136,57 @@ GuardHandler(
 	    && addr >= statePtr->start && addr < statePtr->end) {
 	statePtr->armed = 0;
 	statePtr->faultAddr = addr;
+	RestoreFaultMask(context);
 	siglongjmp(statePtr->env, sig);
     }
     PassOn(sig, info, context);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * RestoreFaultMask --
+ *
+ *	Before the jump out of the handler: gives the thread back the
+ *	signal mask it had when it faulted.  Our own handler runs with
+ *	SA_NODEFER and blocks nothing, but a handler installed after ours
+ *	(libsigsegv, a JVM, Go, a garbage collector) runs with the signal
+ *	blocked and then chains to us; jumping out of that frame would leave
+ *	SIGBUS blocked, and the next fault would kill the process.  The
+ *	kernel saved the interrupted mask in the ucontext; only the fault
+ *	path pays for the system call.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	pthread_sigmask(2).
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void
+RestoreFaultMask(
+    void *context)
+{
+    const ucontext_t *ucontextPtr = context;
+    sigset_t unblock;
+
+    if (ucontextPtr != NULL) {
+	pthread_sigmask(SIG_SETMASK, &ucontextPtr->uc_sigmask, NULL);
+	return;
+    }
+
+    /*
+     * A chaining handler that passes no context: the faulting thread did
+     * not block these signals (a blocked synchronous fault kills it before
+     * any handler runs), so unblocking them restores its mask for them.
+     */
+
+    sigemptyset(&unblock);
+    sigaddset(&unblock, SIGBUS);
+    sigaddset(&unblock, SIGSEGV);
+    pthread_sigmask(SIG_UNBLOCK, &unblock, NULL);
 }
 
 /*

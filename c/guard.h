@@ -26,7 +26,11 @@
 typedef enum MmapFault {
     MMAP_FAULT_NONE = 0,	/* The operation completed. */
     MMAP_FAULT_BUS,		/* SIGBUS: no file behind the page. */
-    MMAP_FAULT_ACCESS		/* SIGSEGV: page protection forbids it. */
+    MMAP_FAULT_ACCESS,		/* SIGSEGV: page protection forbids it. */
+    MMAP_FAULT_IO		/* Never from the guard: a SIGBUS where the
+				 * file is long enough (a full disk, a
+				 * device error), as the caller tells it
+				 * apart from truncation. */
 } MmapFault;
 
 typedef void (MmapGuardedProc)(void *clientData);

@@ -14,12 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "mapping.h"
 #include "region.h"
 
 static uint64_t	PageCount(uint64_t bytes);
 static int	EnsurePageState(MmapMap *mapPtr);
+static int	Remap(MmapMap *mapPtr, uint64_t newLength);
 static void *	RemapFresh(MmapMap *mapPtr, uint64_t newArea, int *errPtr);
 static int	PageRange(const MmapMap *mapPtr, uint64_t offset,
 		    uint64_t count, uint64_t *startPtr, uint64_t *spanPtr);
@@ -88,8 +90,9 @@ PageRange(
  *	hold).
  *
  * Side effects:
- *	A new mapping; for a regular file a close-on-exec dup of fd, so that
- *	the caller may close its channel and resize can reach the file.
+ *	A new mapping; for a regular file a reference to its shared
+ *	descriptor (fileref.h), so that the caller may close its channel
+ *	and resize and the fault report can still reach the file.
  *
  *----------------------------------------------------------------------
  */
@@ -104,7 +107,8 @@ MmapMapCreate(
 {
     uint64_t aligned = MmapAlignDown(offset, MmapPageSize());
     uint64_t delta = offset - aligned;
-    int prot = PROT_READ, mapFlags, ownFd = -1, err;
+    int prot = PROT_READ, mapFlags, err;
+    MmapFileRef *fileRef = NULL;
     void *area;
 
     memset(mapPtr, 0, sizeof(*mapPtr));
@@ -132,17 +136,17 @@ MmapMapCreate(
     }
 #endif
     if ((flags & MMAP_REGULAR) && fd >= 0) {
-	ownFd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-	if (ownFd < 0) {
-	    return errno;
+	err = MmapFileAcquire(fd, (flags & MMAP_WRITABLE) != 0, &fileRef);
+	if (err != 0) {
+	    return err;
 	}
     }
     area = mmap(NULL, (size_t) (delta + length), prot, mapFlags, fd,
 	    (off_t) aligned);
     if (area == MAP_FAILED) {
 	err = errno;
-	if (ownFd >= 0) {
-	    close(ownFd);
+	if (fileRef != NULL) {
+	    MmapFileRelease(fileRef);
 	}
 	return err;
     }
@@ -152,7 +156,8 @@ MmapMapCreate(
     mapPtr->length = length;
     mapPtr->delta = delta;
     mapPtr->offset = offset;
-    mapPtr->fd = ownFd;
+    mapPtr->fileRef = fileRef;
+    mapPtr->fd = (fileRef != NULL) ? MmapFileDescriptor(fileRef) : -1;
     mapPtr->flags = flags;
     return 0;
 }
@@ -169,7 +174,8 @@ MmapMapCreate(
  *	either way.
  *
  * Side effects:
- *	munmap(2), close(2) of our fd, the page state freed.
+ *	munmap(2), the file's shared descriptor released, the page state
+ *	freed.
  *
  *----------------------------------------------------------------------
  */
@@ -190,8 +196,8 @@ MmapMapDestroy(
     if (munmap(mapPtr->area, mapPtr->areaLength) != 0 && err == 0) {
 	err = errno;
     }
-    if (mapPtr->fd >= 0 && close(mapPtr->fd) != 0 && err == 0) {
-	err = errno;
+    if (mapPtr->fileRef != NULL) {
+	MmapFileRelease(mapPtr->fileRef);
     }
     free(mapPtr->pageState);
     memset(mapPtr, 0, sizeof(*mapPtr));
@@ -461,13 +467,22 @@ MmapMapAccessible(
  *
  * MmapMapResize --
  *
- *	Grows or shrinks a shared, file-backed mapping together with its
- *	file: the file becomes offset + newLength bytes long.
+ *	Grows or shrinks a shared, file-backed mapping to newLength bytes.
+ *	The file is extended (sparse) when the new end passes its end, and
+ *	never shrunk, unless "truncate", which sets its size to exactly
+ *	offset + newLength.
+ *
+ *	The order of the steps is what keeps a failure harmless: a file
+ *	that must grow grows first (the new pages need it) and is put back
+ *	to its exact previous size if the remap fails, which only removes
+ *	the zeros it gained; a file that must shrink shrinks last, after
+ *	the remap, since its cut-off bytes could not be given back.
  *
  * Results:
  *	0, EINVAL for a mapping that cannot be resized or a zero length,
- *	EOVERFLOW, or the errno of ftruncate/mremap (the file's size is
- *	restored when the remap fails).
+ *	EOVERFLOW, or the errno of fstat/ftruncate/mremap/mmap.  On failure
+ *	the file has its exact previous size and content and the mapping is
+ *	as it was.
  *
  * Side effects:
  *	The file's size; the mapping may move.  Pages added at the end get
@@ -479,12 +494,13 @@ MmapMapAccessible(
 int
 MmapMapResize(
     MmapMap *mapPtr,
-    uint64_t newLength)
+    uint64_t newLength,
+    int truncate)
 {
-    uint64_t oldPages, newPages, oldFileSize, newArea;
-    unsigned char *newState = NULL;
-    void *area;
-    int err;
+    uint64_t oldPages, newPages, oldSize, newEnd, oldLength;
+    unsigned char *newState;
+    struct stat st;
+    int err, extended = 0;
 
     if (mapPtr->fd < 0 || !(mapPtr->flags & MMAP_SHARED)
 	    || !(mapPtr->flags & MMAP_WRITABLE) || newLength == 0) {
@@ -494,27 +510,81 @@ MmapMapResize(
 	    || newLength > (uint64_t) INT64_MAX - mapPtr->offset) {
 	return EOVERFLOW;
     }
-    newArea = mapPtr->delta + newLength;
     oldPages = PageCount(mapPtr->areaLength);
-    newPages = PageCount(newArea);
-    if (mapPtr->pageState != NULL) {
+    newPages = PageCount(mapPtr->delta + newLength);
+    if (mapPtr->pageState != NULL && newPages > oldPages) {
 	/*
 	 * Never shrink the record: if the resize fails below, the mapping
 	 * keeps its old length and needs every byte of it.
 	 */
 
-	newState = realloc(mapPtr->pageState,
-		newPages > oldPages ? newPages : oldPages);
+	newState = realloc(mapPtr->pageState, newPages);
 	if (newState == NULL) {
 	    return ENOMEM;
 	}
 	mapPtr->pageState = newState;
     }
 
-    oldFileSize = mapPtr->offset + mapPtr->length;
-    if (ftruncate(mapPtr->fd, (off_t) (mapPtr->offset + newLength)) != 0) {
+    if (fstat(mapPtr->fd, &st) != 0) {
 	return errno;
     }
+    oldSize = (uint64_t) st.st_size;
+    newEnd = mapPtr->offset + newLength;
+    if (newEnd > oldSize) {
+	if (ftruncate(mapPtr->fd, (off_t) newEnd) != 0) {
+	    return errno;
+	}
+	extended = 1;
+    }
+    oldLength = mapPtr->length;
+    err = Remap(mapPtr, newLength);
+    if (err == 0 && truncate && newEnd < oldSize
+	    && ftruncate(mapPtr->fd, (off_t) newEnd) != 0) {
+	err = errno;
+
+	/*
+	 * The file still holds every byte: map the old length again.  A
+	 * shrink cannot fail; a regrow after a shrink could, in theory,
+	 * and then the mapping keeps the length it has.
+	 */
+
+	(void) Remap(mapPtr, oldLength);
+    }
+    if (err != 0 && extended) {
+	(void) ftruncate(mapPtr->fd, (off_t) oldSize);
+    }
+    return err;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * Remap --
+ *
+ *	Moves the mapping to newLength bytes of the same file: mremap(2), or
+ *	a fresh mapping when mremap cannot (see RemapFresh).
+ *
+ * Results:
+ *	0, or an errno value with the mapping as it was.
+ *
+ * Side effects:
+ *	The mapping may move.  Pages added at the end get the mapping's
+ *	original protection.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static int
+Remap(
+    MmapMap *mapPtr,
+    uint64_t newLength)
+{
+    uint64_t newArea = mapPtr->delta + newLength;
+    uint64_t oldPages = PageCount(mapPtr->areaLength);
+    uint64_t newPages = PageCount(newArea);
+    void *area;
+    int err;
+
     area = mremap(mapPtr->area, mapPtr->areaLength, newArea, MREMAP_MAYMOVE);
     if (area == MAP_FAILED) {
 	/*
@@ -524,7 +594,6 @@ MmapMapResize(
 
 	area = RemapFresh(mapPtr, newArea, &err);
 	if (area == MAP_FAILED) {
-	    (void) ftruncate(mapPtr->fd, (off_t) oldFileSize);
 	    return err;
 	}
     }
@@ -538,12 +607,11 @@ MmapMapResize(
      * them the mapping's own protection instead, as a fresh map would.
      */
 
-    if (newState != NULL && newPages > oldPages) {
-	unsigned char initial = MMAP_PAGE_READ | MMAP_PAGE_WRITE;
-
+    if (mapPtr->pageState != NULL && newPages > oldPages) {
 	(void) mprotect(mapPtr->area + oldPages * MmapPageSize(),
 		(newPages - oldPages) * MmapPageSize(), PROT_READ|PROT_WRITE);
-	memset(newState + oldPages, initial, newPages - oldPages);
+	memset(mapPtr->pageState + oldPages, MMAP_PAGE_READ|MMAP_PAGE_WRITE,
+		newPages - oldPages);
     }
     return 0;
 }

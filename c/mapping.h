@@ -15,6 +15,7 @@
 #define MMAP_MAPPING_H
 
 #include <stdint.h>
+#include "fileref.h"
 
 /* Flags of a mapping. */
 enum {
@@ -40,7 +41,8 @@ typedef struct MmapMap {
     uint64_t length;		/* The user's length in bytes. */
     uint64_t delta;		/* base - area, below one page. */
     uint64_t offset;		/* File offset of base. */
-    int fd;			/* Our dup of the file, or -1. */
+    int fd;			/* The file's shared descriptor, or -1. */
+    MmapFileRef *fileRef;	/* Its reference (fileref.h), or NULL. */
     int flags;			/* MMAP_* flags above. */
     unsigned char *pageState;	/* NULL, or one byte a page of area. */
 } MmapMap;
@@ -58,7 +60,8 @@ int		MmapMapProtect(MmapMap *mapPtr, uint64_t offset,
 int		MmapMapLock(MmapMap *mapPtr, uint64_t offset, uint64_t count,
 		    int lock);
 int		MmapMapIsLocked(const MmapMap *mapPtr);
-int		MmapMapResize(MmapMap *mapPtr, uint64_t newLength);
+int		MmapMapResize(MmapMap *mapPtr, uint64_t newLength,
+		    int truncate);
 int		MmapMapAccessible(const MmapMap *mapPtr, uint64_t offset,
 		    uint64_t count, int pageBits, uint64_t *firstBadPtr);
 

@@ -12,6 +12,23 @@
  *	                  /tmp), mapped and truncated (SIGBUS)
  *	    crash::handlers
  *	                  "SIGSEGV SIGBUS" dispositions as {dfl|ign|handler}
+ *	    crash::chain ?announce?
+ *	                  installs SIGBUS and SIGSEGV handlers on top of the
+ *	                  current ones, as libsigsegv, a JVM, Go or a garbage
+ *	                  collector does: SA_SIGINFO only (no SA_NODEFER, so
+ *	                  the kernel blocks the signal while they run), and
+ *	                  they chain to the handlers they replaced; with
+ *	                  announce true each call writes "chained SIGBUS" (or
+ *	                  SIGSEGV) and a newline to stderr
+ *	    crash::chained
+ *	                  how many times the chained handlers have run
+ *	    crash::blocked
+ *	                  which of SIGBUS SIGSEGV the calling thread blocks
+ *	    crash::protect path offset length
+ *	                  mprotect(PROT_NONE) behind the package's back: the
+ *	                  pages of the first mapping of path (found in
+ *	                  /proc/self/maps) that hold file offsets [offset,
+ *	                  offset+length)
  *
  *	Built by the tests with: gcc -shared -fPIC -I<tcl.h's directory>
  *	    tests/c/ext/crash.c -o crash.so
@@ -22,7 +39,9 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,6 +135,196 @@ HandlersCmd(
     return TCL_OK;
 }
 
+/*
+ * The chained handlers of crash::chain and what they replaced.
+ */
+
+static struct sigaction chainedBus;
+static struct sigaction chainedSegv;
+static volatile sig_atomic_t chainAnnounce = 0;
+static volatile long chainCount = 0;
+
+static void
+ChainHandler(
+    int sig,
+    siginfo_t *info,
+    void *context)
+{
+    struct sigaction *previousPtr =
+	    (sig == SIGBUS) ? &chainedBus : &chainedSegv;
+
+    __atomic_add_fetch(&chainCount, 1, __ATOMIC_SEQ_CST);
+    if (chainAnnounce) {
+	const char *msg = (sig == SIGBUS) ? "chained SIGBUS\n"
+		: "chained SIGSEGV\n";
+
+	(void) !write(2, msg, strlen(msg));
+    }
+    if (previousPtr->sa_flags & SA_SIGINFO) {
+	previousPtr->sa_sigaction(sig, info, context);
+	return;
+    }
+    if (previousPtr->sa_handler != SIG_DFL
+	    && previousPtr->sa_handler != SIG_IGN) {
+	previousPtr->sa_handler(sig);
+	return;
+    }
+
+    /*
+     * Nothing before us: the default action, met again by the faulting
+     * instruction on return (or raised now for a signal sent by kill).
+     */
+
+    signal(sig, SIG_DFL);
+    if (info->si_code <= 0) {
+	raise(sig);
+    }
+}
+
+static int
+ChainCmd(
+    ClientData clientData,
+    Tcl_Interp *interp,
+    int objc,
+    Tcl_Obj *const objv[])
+{
+    struct sigaction action;
+    int announce = 0;
+
+    (void) clientData;
+    if (objc > 2) {
+	Tcl_WrongNumArgs(interp, 1, objv, "?announce?");
+	return TCL_ERROR;
+    }
+    if (objc == 2 && Tcl_GetBooleanFromObj(interp, objv[1], &announce)
+	    != TCL_OK) {
+	return TCL_ERROR;
+    }
+    chainAnnounce = announce;
+    memset(&action, 0, sizeof(action));
+    action.sa_sigaction = ChainHandler;
+    action.sa_flags = SA_SIGINFO;
+    sigemptyset(&action.sa_mask);
+    if (sigaction(SIGBUS, &action, &chainedBus) != 0
+	    || sigaction(SIGSEGV, &action, &chainedSegv) != 0) {
+	Tcl_SetResult(interp, "sigaction failed", TCL_STATIC);
+	return TCL_ERROR;
+    }
+    return TCL_OK;
+}
+
+static int
+ChainedCmd(
+    ClientData clientData,
+    Tcl_Interp *interp,
+    int objc,
+    Tcl_Obj *const objv[])
+{
+    (void) clientData; (void) objc; (void) objv;
+    Tcl_SetObjResult(interp, Tcl_NewWideIntObj((Tcl_WideInt)
+	    __atomic_load_n(&chainCount, __ATOMIC_SEQ_CST)));
+    return TCL_OK;
+}
+
+static int
+BlockedCmd(
+    ClientData clientData,
+    Tcl_Interp *interp,
+    int objc,
+    Tcl_Obj *const objv[])
+{
+    sigset_t set;
+    Tcl_Obj *listObj = Tcl_NewListObj(0, NULL);
+
+    (void) clientData; (void) objc; (void) objv;
+    sigemptyset(&set);
+    if (pthread_sigmask(SIG_BLOCK, NULL, &set) != 0) {
+	Tcl_SetResult(interp, "pthread_sigmask failed", TCL_STATIC);
+	return TCL_ERROR;
+    }
+    if (sigismember(&set, SIGBUS)) {
+	Tcl_ListObjAppendElement(NULL, listObj,
+		Tcl_NewStringObj("SIGBUS", -1));
+    }
+    if (sigismember(&set, SIGSEGV)) {
+	Tcl_ListObjAppendElement(NULL, listObj,
+		Tcl_NewStringObj("SIGSEGV", -1));
+    }
+    Tcl_SetObjResult(interp, listObj);
+    return TCL_OK;
+}
+
+/*
+ * crash::protect: the mapping of path whose file range holds the offsets
+ * asked for, from /proc/self/maps ("start-end perms fileoffset dev inode
+ * path"), and mprotect(PROT_NONE) of the pages in it that hold them.
+ */
+
+static int
+ProtectCmd(
+    ClientData clientData,
+    Tcl_Interp *interp,
+    int objc,
+    Tcl_Obj *const objv[])
+{
+    const char *path;
+    Tcl_WideInt offset, length;
+    char line[4096];
+    FILE *maps;
+    long pageSize = sysconf(_SC_PAGESIZE);
+
+    (void) clientData;
+    if (objc != 4) {
+	Tcl_WrongNumArgs(interp, 1, objv, "path offset length");
+	return TCL_ERROR;
+    }
+    path = Tcl_GetString(objv[1]);
+    if (Tcl_GetWideIntFromObj(interp, objv[2], &offset) != TCL_OK
+	    || Tcl_GetWideIntFromObj(interp, objv[3], &length) != TCL_OK) {
+	return TCL_ERROR;
+    }
+    maps = fopen("/proc/self/maps", "r");
+    if (maps == NULL) {
+	Tcl_SetResult(interp, "cannot read /proc/self/maps", TCL_STATIC);
+	return TCL_ERROR;
+    }
+    while (fgets(line, sizeof(line), maps) != NULL) {
+	unsigned long long start, end, fileOffset, first, last;
+	int pathStart = 0;
+	size_t n;
+
+	if (sscanf(line, "%llx-%llx %*s %llx %*s %*s %n", &start, &end,
+		&fileOffset, &pathStart) < 3 || pathStart == 0) {
+	    continue;
+	}
+	n = strlen(line + pathStart);
+	if (n > 0 && line[pathStart + n - 1] == '\n') {
+	    line[pathStart + --n] = '\0';
+	}
+	if (strcmp(line + pathStart, path) != 0
+		|| (unsigned long long) offset < fileOffset
+		|| (unsigned long long) (offset + length)
+			> fileOffset + (end - start)) {
+	    continue;
+	}
+	fclose(maps);
+	first = start + ((unsigned long long) offset - fileOffset)
+		/ pageSize * pageSize;
+	last = start + ((unsigned long long) (offset + length) - fileOffset
+		+ pageSize - 1) / pageSize * pageSize;
+	if (mprotect((void *) (uintptr_t) first, (size_t) (last - first),
+		PROT_NONE) != 0) {
+	    Tcl_SetResult(interp, "mprotect failed", TCL_STATIC);
+	    return TCL_ERROR;
+	}
+	return TCL_OK;
+    }
+    fclose(maps);
+    Tcl_SetResult(interp, "no mapping of that file holds that range",
+	    TCL_STATIC);
+    return TCL_ERROR;
+}
+
 int
 Crash_Init(
     Tcl_Interp *interp)
@@ -124,5 +333,9 @@ Crash_Init(
     Tcl_CreateObjCommand(interp, "crash::bus", BusCmd, NULL, NULL);
     Tcl_CreateObjCommand(interp, "crash::handlers", HandlersCmd, NULL,
 	    NULL);
+    Tcl_CreateObjCommand(interp, "crash::chain", ChainCmd, NULL, NULL);
+    Tcl_CreateObjCommand(interp, "crash::chained", ChainedCmd, NULL, NULL);
+    Tcl_CreateObjCommand(interp, "crash::blocked", BlockedCmd, NULL, NULL);
+    Tcl_CreateObjCommand(interp, "crash::protect", ProtectCmd, NULL, NULL);
     return Tcl_PkgProvide(interp, "crash", "1.0");
 }
