@@ -708,9 +708,9 @@ proc _demo {args} {
 proc Hinstall {} {
     return "?--prefix DIR? ?--dest-dir DIR?\n\tBuild, then copy\
         lib/mmap to DIR/lib/mmap<version> (default: the first\n\twritable\
-        package directory on auto_path) and doc/mmap.n, if rendered,\
-        to\n\t<prefix>/share/man/mann. --dest-dir stages it all below\
-        DIR, as DESTDIR\n\tdoes for make install."
+        package directory on auto_path) and the man pages (doc/*.n),\
+        if\n\trendered, to <prefix>/share/man/mann. --dest-dir stages it\
+        all below\n\tDIR, as DESTDIR does for make install."
 }
 proc _install {args} {
     set opts  [Options {--prefix value --dest-dir value} $args]
@@ -727,18 +727,26 @@ proc _install {args} {
     }
     Say "Installed package:  $dst$where"
 
-    set doc [file join $::selfdir doc mmap.n]
-    set man [dict get $paths man]
-    if {![file exists $doc]} {
-        if {[file exists [file join $::selfdir doc mmap.man]]} {
-            Say "No man page installed: run `tclsh $::self doc` first"
-        }
-    } elseif {$man eq ""} {
+    # Every page doc renders, as <page>.n in share/man/mann/.
+    set pages [DocPages]
+    set unrendered [lmap page $pages {
+        if {[file exists [file join $::selfdir doc $page.n]]} continue
+        set page
+    }]
+    if {![llength $pages]} {
+        # No manual to install.
+    } elseif {[llength $unrendered]} {
+        Say "No man page installed: run `tclsh $::self doc` first"
+    } elseif {[dict get $paths man] eq ""} {
         Say "No man page installed: no share/man beside [file dirname $dst]"
     } else {
-        file mkdir [file dirname $man]
-        file copy -force $doc $man
-        Say "Installed man page: $man"
+        set mann [file dirname [dict get $paths man]]
+        file mkdir $mann
+        foreach page $pages {
+            set man [file join $mann $page.n]
+            file copy -force [file join $::selfdir doc $page.n] $man
+            Say "Installed man page: $man"
+        }
     }
     return
 }
@@ -750,9 +758,14 @@ proc Huninstall {} {
 proc _uninstall {args} {
     set opts  [Options {--prefix value --dest-dir value} $args]
     set paths [InstallPaths $opts]
-    foreach key {pkg man} {
-        set path [dict get $paths $key]
-        if {$path eq ""} continue
+    set doomed [list [dict get $paths pkg]]
+    if {[dict get $paths man] ne ""} {
+        set mann [file dirname [dict get $paths man]]
+        foreach page [DocPages] {
+            lappend doomed [file join $mann $page.n]
+        }
+    }
+    foreach path $doomed {
         if {![file exists $path]} {
             Say "Not installed:      $path"
             continue
@@ -764,25 +777,91 @@ proc _uninstall {args} {
     return
 }
 
+# DocPages --
+#
+#	The manual's pages, one per doc/*.man, sorted by file: each named
+#	as its [manpage_begin] names it (doc/ringlog.man is mmap_ringlog),
+#	which is the name doc renders it under, install installs it under
+#	and `man n` finds it by. A .man without one is named after its file.
+
+proc DocPages {} {
+    set result {}
+    foreach man [DocSources] {
+        lappend result [lindex [DocHead $man] 0]
+    }
+    return $result
+}
+
+proc DocSources {} {
+    lsort [glob -nocomplain -directory [file join $::selfdir doc] *.man]
+}
+
+# DocHead --
+#
+#	The name and section of the page in the doctools file man.
+
+proc DocHead {man} {
+    if {[regexp {\[manpage_begin\s+([^]]*)\]} [Cat $man] -> words] &&
+        ![catch {llength $words}] && [llength $words] >= 2} {
+        return [lrange $words 0 1]
+    }
+    return [list [file rootname [file tail $man]] n]
+}
+
 proc Hdoc {} {
-    return "\n\tRender doc/*.man (doctools) with tcllib's dtplite into\
-        doc/*.n (nroff)\n\tand doc/*.html."
+    return "\n\tRender each doc/*.man with tcllib's doctools\
+        into doc/<page>.n\n\t(nroff) and doc/<page>.html, named after its\
+        \[manpage_begin\]; the HTML\n\tpages link to each other."
 }
 proc _doc {args} {
     Options {} $args
-    Require dtplite tcllib
-    set mans [lsort [glob -nocomplain -directory \
-        [file join $::selfdir doc] *.man]]
+    Require doctools tcllib
+    set mans [DocSources]
     if {![llength $mans]} {
         Fail "no doc/*.man to render"
     }
+
+    # Cross-references between the HTML pages, as dtplite makes them
+    # for a directory of pages: [term], [cmd], [package] and
+    # [see_also] naming a page (name, or name(section)) link to it.
+    # dtplite itself would also write a table of contents and a keyword
+    # index into the directory and link every page to those; the pages
+    # here stand alone, so only the links between them are made.
+    set xref {}
     foreach man $mans {
-        set stem [file rootname $man]
+        lassign [DocHead $man] name section
+        set html [file join $::selfdir doc $name.html]
+        foreach key [list $name "$name\($section\)"] {
+            lappend xref [list $key $html] [list sa,$key $html]
+        }
+    }
+
+    foreach man $mans {
+        set name [lindex [DocHead $man] 0]
+        set text [Cat $man]
         foreach {format ext} {nroff .n html .html} {
-            if {[dtplite::do [list -o $stem$ext $format $man]]} {
-                Fail "dtplite could not render [Relative $man] as $format"
+            set out [file join $::selfdir doc $name$ext]
+            # -file is where the page will be, for the links' relative
+            # paths; -ibase where its [include]s are found; -module the
+            # package, for each page's title line.
+            doctools::new ::BuildDoc -format $format -module mmap \
+                -file $out -ibase $man
+            try {
+                if {$format eq "html"} {
+                    ::BuildDoc setparam xref $xref
+                }
+                if {[catch {::BuildDoc format $text} result]} {
+                    Fail "doctools could not render [Relative $man] as\
+                        $format: $result"
+                }
+                foreach warning [::BuildDoc warnings] {
+                    puts stderr "[Relative $man]: $warning"
+                }
+            } finally {
+                ::BuildDoc destroy
             }
-            Say "Rendered: [Relative $stem$ext]"
+            WriteFile $out $result
+            Say "Rendered: [Relative $out]"
         }
     }
     return
@@ -898,10 +977,8 @@ proc _dist {args} {
 proc DistFiles {} {
     if {[GitTop] ne $::selfdir} {
         set skip {.git lib .critcl dist bench/work}
-        foreach man [glob -nocomplain -directory \
-            [file join $::selfdir doc] *.man] {
-            set stem [file join doc [file rootname [file tail $man]]]
-            lappend skip $stem.n $stem.html
+        foreach page [DocPages] {
+            lappend skip [file join doc $page.n] [file join doc $page.html]
         }
         return [Walk $::selfdir $skip]
     }
@@ -949,9 +1026,8 @@ proc _clean {args} {
     foreach rel $::generated {
         lappend doomed [file join $::selfdir $rel]
     }
-    foreach man [glob -nocomplain -directory \
-        [file join $::selfdir doc] *.man] {
-        set stem [file rootname $man]
+    foreach page [DocPages] {
+        set stem [file join $::selfdir doc $page]
         lappend doomed $stem.n $stem.html
     }
     foreach path $doomed {

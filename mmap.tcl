@@ -58,116 +58,89 @@ critcl::ccode {
     #include "region.h"
 }
 
-critcl::ccommand mmap {clientData interp objc objv} {
-    static const char *const options[] = {
+critcl::ccode {
+    /*
+     * The creation options each command takes (MmapParseOpenOptions).
+     */
+
+    static const char *const mapOptions[] = {
 	"-shared", "-private", "-length", "-offset", "-populate",
 	"-noreserve", "-cyclic", "-sync", NULL
     };
-    enum { O_SHARED, O_PRIVATE, O_LENGTH, O_OFFSET, O_POPULATE,
-	O_NORESERVE, O_CYCLIC, O_SYNC };
+    static const char *const openOptions[] = {
+	"-size", "-shared", "-private", "-length", "-offset", "-populate",
+	"-noreserve", "-cyclic", "-sync", NULL
+    };
+    static const char *const anonymousOptions[] = {
+	"-shared", "-private", "-populate", "-noreserve", "-length", NULL
+    };
+}
+
+critcl::ccommand mmap {clientData interp objc objv} {
     MmapOpenSpec spec;
-    int i, index;
+    int i = 1, code;
+
+    /*
+     * Options come before the channel, as in Tcl's own commands; a word
+     * where an option should be that is none, or an option after the
+     * channel ("mmap $fd -shared"), is a mistake in the order, and the
+     * usage says so better than "bad option".
+     */
 
     MmapOpenSpecInit(&spec);
-    for (i = 1; i < objc - 1; i++) {
-	if (Tcl_GetIndexFromObj(interp, objv[i], options, "option", 0,
-		&index) != TCL_OK) {
-	    return TCL_ERROR;
-	}
-	switch (index) {
-	case O_SHARED:	  spec.shared = 1;	continue;
-	case O_PRIVATE:	  spec.shared = 0;	continue;
-	case O_POPULATE:  spec.populate = 1;	continue;
-	case O_NORESERVE: spec.noreserve = 1;	continue;
-	}
-
-	/* The rest take a value, which cannot be the channelId. */
-	if (++i >= objc - 1) {
-	    goto wrongArgs;
-	}
-	switch (index) {
-	case O_LENGTH:
-	    if (MmapGetSize(interp, objv[i], "length", 1,
-		    &spec.length) != TCL_OK) {
-		return TCL_ERROR;
-	    }
-	    spec.haveLength = 1;
-	    break;
-	case O_OFFSET:
-	    if (MmapGetSize(interp, objv[i], "offset", 0,
-		    &spec.offset) != TCL_OK) {
-		return TCL_ERROR;
-	    }
-	    break;
-	case O_CYCLIC:
-	    if (Tcl_GetBooleanFromObj(interp, objv[i], &spec.cyclic)
-		    != TCL_OK) {
-		return TCL_ERROR;
-	    }
-	    break;
-	case O_SYNC:
-	    if (Tcl_GetIndexFromObj(interp, objv[i], mmapSyncNames,
-		    "sync mode", 0, &spec.syncMode) != TCL_OK) {
-		return TCL_ERROR;
-	    }
-	    break;
-	}
+    code = MmapParseOpenOptions(interp, objc - 1, objv, mapOptions, &i,
+	    &spec);
+    if (code == TCL_ERROR) {
+	return TCL_ERROR;
     }
-    if (objc < 2) {
-	goto wrongArgs;
+    if (code == TCL_BREAK || objc < 2 || i != objc - 1
+	    || Tcl_GetString(objv[objc - 1])[0] == '-') {
+	Tcl_WrongNumArgs(interp, 1, objv, "?-shared|-private? ?-length"
+		" bytes? ?-offset bytes? ?-populate? ?-noreserve? ?-cyclic"
+		" bool? ?-sync none|async|sync? channelId");
+	return TCL_ERROR;
     }
     return MmapOpenChannel(interp, &spec, objv[objc - 1]);
+}
 
-  wrongArgs:
-    Tcl_WrongNumArgs(interp, 1, objv, "?-shared|-private? ?-length bytes?"
-	    " ?-offset bytes? ?-populate? ?-noreserve? ?-cyclic bool?"
-	    " ?-sync none|async|sync? channelId");
-    return TCL_ERROR;
+critcl::ccommand mmap::open {clientData interp objc objv} {
+    MmapOpenSpec spec;
+    int i = 1, code;
+
+    MmapOpenSpecInit(&spec);
+    code = MmapParseOpenOptions(interp, objc, objv, openOptions, &i, &spec);
+    if (code == TCL_ERROR) {
+	return TCL_ERROR;
+    }
+    if (code == TCL_BREAK || (objc - i != 1 && objc - i != 2)) {
+	Tcl_WrongNumArgs(interp, 1, objv, "?-size bytes? ?-shared|-private?"
+		" ?-length bytes? ?-offset bytes? ?-populate? ?-noreserve?"
+		" ?-cyclic bool? ?-sync none|async|sync? path ?access?");
+	return TCL_ERROR;
+    }
+    return MmapOpenPath(interp, &spec, objv[i],
+	    (objc - i == 2) ? objv[i + 1] : NULL);
 }
 
 # # ## ### ##### ######## ############# #####################
 ## Implementation: anonymous memory, page size, info
 
 critcl::ccommand mmap::anonymous {clientData interp objc objv} {
-    static const char *const options[] = {
-	"-shared", "-private", "-populate", "-noreserve", "-length", NULL
-    };
-    enum { O_SHARED, O_PRIVATE, O_POPULATE, O_NORESERVE, O_LENGTH };
     MmapOpenSpec spec;
-    int i, index;
+    int i = 1, code;
 
     MmapOpenSpecInit(&spec);
-    for (i = 1; i < objc; i++) {
-	if (Tcl_GetIndexFromObj(interp, objv[i], options, "option", 0,
-		&index) != TCL_OK) {
-	    return TCL_ERROR;
-	}
-	switch (index) {
-	case O_SHARED:	  spec.shared = 1;	break;
-	case O_PRIVATE:	  spec.shared = 0;	break;
-	case O_POPULATE:  spec.populate = 1;	break;
-	case O_NORESERVE: spec.noreserve = 1;	break;
-	case O_LENGTH:
-	    if (++i >= objc) {
-		goto wrongArgs;
-	    }
-	    if (MmapGetSize(interp, objv[i], "length", 1,
-		    &spec.length) != TCL_OK) {
-		return TCL_ERROR;
-	    }
-	    spec.haveLength = 1;
-	    break;
-	}
+    code = MmapParseOpenOptions(interp, objc, objv, anonymousOptions, &i,
+	    &spec);
+    if (code == TCL_ERROR) {
+	return TCL_ERROR;
     }
-    if (!spec.haveLength) {
-	goto wrongArgs;
+    if (code == TCL_BREAK || i != objc || !spec.haveLength) {
+	Tcl_WrongNumArgs(interp, 1, objv,
+		"?-shared|-private? ?-populate? ?-noreserve? -length bytes");
+	return TCL_ERROR;
     }
     return MmapOpenAnonymous(interp, &spec);
-
-  wrongArgs:
-    Tcl_WrongNumArgs(interp, 1, objv,
-	    "?-shared|-private? ?-populate? ?-noreserve? -length bytes");
-    return TCL_ERROR;
 }
 
 critcl::cproc mmap::pagesize {} wideint {
@@ -288,7 +261,8 @@ critcl::ccommand mmap::pwrite {clientData interp objc objv} {
     uint64_t offset;
     Tcl_Obj *errorObj;
     const unsigned char *bytes;
-    int count, err;
+    Tcl_Size count;
+    int err;
 
     if (objc != 4) {
 	Tcl_WrongNumArgs(interp, 1, objv, "channelId offset data");
@@ -298,7 +272,10 @@ critcl::ccommand mmap::pwrite {clientData interp objc objv} {
 	    || MmapGetSize(interp, objv[2], "offset", 0, &offset) != TCL_OK) {
 	return TCL_ERROR;
     }
-    bytes = Tcl_GetByteArrayFromObj(objv[3], &count);
+    bytes = MmapGetBytesFromObj(interp, objv[3], &count);
+    if (bytes == NULL) {
+	return TCL_ERROR;
+    }
     if (MmapChannelRange(interp, mcPtr, offset, (uint64_t) count) != TCL_OK
 	    || MmapChannelWritable(interp, mcPtr) != TCL_OK) {
 	return TCL_ERROR;
@@ -312,7 +289,7 @@ critcl::ccommand mmap::pwrite {clientData interp objc objv} {
     if (err != 0) {
 	return MmapPosixError(interp, err, "msync", mcPtr->name);
     }
-    Tcl_SetObjResult(interp, Tcl_NewIntObj(count));
+    Tcl_SetObjResult(interp, Tcl_NewWideIntObj((Tcl_WideInt) count));
     return TCL_OK;
 }
 
@@ -321,7 +298,8 @@ critcl::ccommand mmap::find {clientData interp objc objv} {
     MmapSearch search;
     uint64_t start = 0, end;
     Tcl_Obj *errorObj;
-    int first = 1, needleLength;
+    Tcl_Size needleLength;
+    int first = 1;
 
     static const char *const options[] = { "-last", NULL };
     int index;
@@ -351,7 +329,11 @@ critcl::ccommand mmap::find {clientData interp objc objv} {
 	    || MmapChannelRange(interp, mcPtr, end, 0) != TCL_OK) {
 	return TCL_ERROR;
     }
-    search.needle = Tcl_GetByteArrayFromObj(objv[first + 1], &needleLength);
+    search.needle = MmapGetBytesFromObj(interp, objv[first + 1],
+	    &needleLength);
+    if (search.needle == NULL) {
+	return TCL_ERROR;
+    }
     search.needleLength = (uint64_t) needleLength;
     search.haystack = mcPtr->map.base + start;
     search.haystackLength = (end > start) ? end - start : 0;

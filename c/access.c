@@ -19,15 +19,16 @@
 #include "errors.h"
 #include "region.h"
 
-static uint64_t	MmapLostOffset(const MmapChannel *mcPtr);
-static MmapFault	ClassifyFault(const MmapChannel *mcPtr, MmapFault fault,
-		    uint64_t accessOffset, uint64_t count, uintptr_t addr,
-		    uint64_t *offsetPtr);
+typedef struct FaultJudge FaultJudge;
+static uint64_t	PageOffset(const MmapChannel *mcPtr, uint64_t accessOffset,
+		    uintptr_t addr);
+static int	JudgeFault(const MmapChannel *mcPtr, MmapFault fault,
+		    uint64_t offset, uint64_t count, uintptr_t addr,
+		    FaultJudge *judgePtr);
+static Tcl_Obj *	FaultReport(const MmapChannel *mcPtr,
+		    const FaultJudge *judgePtr, const char *verb);
 static Tcl_Obj *	BeginAccess(MmapChannel *mcPtr, uint64_t offset,
 		    uint64_t count, int pageBits, const char *verb);
-static Tcl_Obj *	FaultResult(const MmapChannel *mcPtr, MmapFault fault,
-		    uint64_t offset, uint64_t count, uintptr_t addr,
-		    const char *verb);
 static Tcl_Obj *	GuardedCopy(MmapChannel *mcPtr, uint64_t offset,
 		    void *dst, const void *src, uint64_t count, int pageBits,
 		    const char *verb);
@@ -117,80 +118,117 @@ MmapGetRange(
 }
 
 /*
- *----------------------------------------------------------------------
- *
- * MmapLostOffset --
- *
- *	For a map of a regular file, the first offset whose page lies wholly
- *	past the file's current end: where SIGBUS starts.
- *
- * Results:
- *	The offset, or UINT64_MAX when that cannot be known (no file, or
- *	fstat fails).
- *
- * Side effects:
- *	fstat(2).
- *
- *----------------------------------------------------------------------
+ * PageOffset: where to report a fault that is not truncation: the first
+ * byte of the access in the faulting page, not the faulting address
+ * itself, since memcpy and backward searches do not touch bytes in order
+ * and the report should not depend on how they do.
  */
 
 static uint64_t
-MmapLostOffset(
-    const MmapChannel *mcPtr)
-{
-    uint64_t pageSize = MmapPageSize(), end;
-    struct stat st;
-
-    if (mcPtr->map.fd < 0 || fstat(mcPtr->map.fd, &st) != 0) {
-	return UINT64_MAX;
-    }
-    end = MmapAlignDown((uint64_t) st.st_size + pageSize - 1, pageSize);
-    return (end > mcPtr->map.offset) ? end - mcPtr->map.offset : 0;
-}
-
-/*
- * ClassifyFault: what to report for a fault of the access [accessOffset,
- * accessOffset+count) at address addr, and where.
- *
- * A SIGBUS is truncation when the access reaches a page wholly past the
- * file's current end, reported at the first byte of the access there;
- * otherwise the file system could not supply a page the file does have (a
- * full disk under a sparse file, a device error, no file at all), which is
- * an I/O error.  That one, and a protected page, are reported at the first
- * byte of the access in the faulting page, not at the faulting address
- * itself: memcpy and backward searches do not touch bytes in order, and
- * the report should not depend on how they do.
- */
-
-static MmapFault
-ClassifyFault(
+PageOffset(
     const MmapChannel *mcPtr,
-    MmapFault fault,
     uint64_t accessOffset,
-    uint64_t count,
-    uintptr_t addr,
-    uint64_t *offsetPtr)
+    uintptr_t addr)
 {
-    uint64_t areaOffset, pageStart, lost;
+    uint64_t areaOffset, pageStart;
 
-    if (fault == MMAP_FAULT_BUS) {
-	lost = MmapLostOffset(mcPtr);
-	if (lost != UINT64_MAX
-		&& (lost <= accessOffset || lost - accessOffset < count)) {
-	    *offsetPtr = (lost > accessOffset) ? lost : accessOffset;
-	    return MMAP_FAULT_BUS;
-	}
-	fault = MMAP_FAULT_IO;
-    }
     areaOffset = (uint64_t) (addr - (uintptr_t) mcPtr->map.area);
     pageStart = MmapAlignDown(areaOffset, MmapPageSize());
     if (addr < (uintptr_t) mcPtr->map.area
 	    || pageStart <= mcPtr->map.delta + accessOffset) {
-	*offsetPtr = accessOffset;
-    } else {
-	*offsetPtr = pageStart - mcPtr->map.delta;
+	return accessOffset;
     }
-    return fault;
+    return pageStart - mcPtr->map.delta;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * JudgeFault --
+ *
+ *	Decides what a fault of the access [offset, offset+count) was, or
+ *	that the access should run again.
+ *
+ *	A SIGBUS is truncation when the file's size, taken after the fault,
+ *	leaves a page of the access wholly past its end; it is reported at
+ *	the first byte of the access there.  Otherwise the file system could
+ *	not supply a page the file does have (a full disk under a sparse
+ *	file, a device error; or there is no file): an I/O error.
+ *
+ *	The size is taken after the fault, so a file that another process
+ *	truncates and regrows in between would make a truncation look like
+ *	an I/O error.  Hence the access runs once more before an I/O error
+ *	is reported (the operations under the guard are copies, searches and
+ *	atomic instructions, which a fault stops before they take effect, or
+ *	which can be repeated): if the file has its pages back it succeeds;
+ *	if it faults again and the file's ctime moved in between, the file
+ *	is being truncated and regrown under us, and it runs again, up to
+ *	MAX_ATTEMPTS times, then counts as truncated.  A real I/O error
+ *	faults twice on a file that does not change.
+ *
+ * Results:
+ *	1 to run the access again; else 0 with judgePtr->kind (NONE when
+ *	there was no fault) and judgePtr->where set.
+ *
+ * Side effects:
+ *	fstat(2) after a SIGBUS.
+ *
+ *----------------------------------------------------------------------
+ */
+
+#define MAX_ATTEMPTS 50
+
+struct FaultJudge {
+    int attempts;		/* SIGBUS faults so far. */
+    int changing;		/* The file's ctime moved between two. */
+    struct timespec ctime;	/* Its ctime at the last one. */
+    MmapFault kind;		/* The verdict. */
+    uint64_t where;		/* Its offset. */
+};
+
+static int
+JudgeFault(
+    const MmapChannel *mcPtr,
+    MmapFault fault,
+    uint64_t offset,
+    uint64_t count,
+    uintptr_t addr,
+    FaultJudge *judgePtr)
+{
+    uint64_t pageSize = MmapPageSize(), end, lost;
+    struct stat st;
+
+    judgePtr->kind = fault;
+    if (fault == MMAP_FAULT_NONE) {
+	return 0;
+    }
+    judgePtr->where = PageOffset(mcPtr, offset, addr);
+    if (fault != MMAP_FAULT_BUS) {
+	return 0;
+    }
+    if (mcPtr->map.fd < 0 || fstat(mcPtr->map.fd, &st) != 0) {
+	judgePtr->kind = MMAP_FAULT_IO;
+	return 0;
+    }
+
+    /* The first offset whose page lies wholly past the end of the file. */
+    end = MmapAlignDown((uint64_t) st.st_size + pageSize - 1, pageSize);
+    lost = (end > mcPtr->map.offset) ? end - mcPtr->map.offset : 0;
+    if (lost <= offset || lost - offset < count) {
+	judgePtr->where = (lost > offset) ? lost : offset;
+	return 0;
+    }
+    if (judgePtr->attempts++ > 0
+	    && (st.st_ctim.tv_sec != judgePtr->ctime.tv_sec
+		    || st.st_ctim.tv_nsec != judgePtr->ctime.tv_nsec)) {
+	judgePtr->changing = 1;
+    }
+    judgePtr->ctime = st.st_ctim;
+    if (judgePtr->attempts < (judgePtr->changing ? MAX_ATTEMPTS : 2)) {
+	return 1;
+    }
+    judgePtr->kind = judgePtr->changing ? MMAP_FAULT_BUS : MMAP_FAULT_IO;
+    return 0;
 }
 
 /*
@@ -239,9 +277,6 @@ MmapCopyIn(
  * BeginAccess: what every guarded access checks first: the pages allow
  * the access (a refusal touches nothing), and a write marks the map as
  * written, for the sync at close.  NULL, or the error options.
- *
- * FaultResult: NULL for no fault, else the error options naming where it
- * happened.
  */
 
 static Tcl_Obj *
@@ -263,22 +298,21 @@ BeginAccess(
     return NULL;
 }
 
+/*
+ * FaultReport: NULL for no fault, else the error options of the verdict.
+ */
+
 static Tcl_Obj *
-FaultResult(
+FaultReport(
     const MmapChannel *mcPtr,
-    MmapFault fault,
-    uint64_t offset,
-    uint64_t count,
-    uintptr_t addr,
+    const FaultJudge *judgePtr,
     const char *verb)
 {
-    uint64_t where;
-
-    if (fault == MMAP_FAULT_NONE) {
+    if (judgePtr->kind == MMAP_FAULT_NONE) {
 	return NULL;
     }
-    fault = ClassifyFault(mcPtr, fault, offset, count, addr, &where);
-    return MmapFaultOptions(verb, mcPtr->name, fault, where);
+    return MmapFaultOptions(verb, mcPtr->name, judgePtr->kind,
+	    judgePtr->where);
 }
 
 /*
@@ -297,15 +331,18 @@ GuardedCopy(
     const char *verb)
 {
     Tcl_Obj *errorObj = BeginAccess(mcPtr, offset, count, pageBits, verb);
+    FaultJudge judge = { 0, 0, { 0, 0 }, MMAP_FAULT_NONE, 0 };
     uintptr_t addr;
     MmapFault fault;
 
     if (errorObj != NULL) {
 	return errorObj;
     }
-    fault = MmapGuardedCopy(dst, src, count, mcPtr->map.area,
-	    mcPtr->map.areaLength, &addr);
-    return FaultResult(mcPtr, fault, offset, count, addr, verb);
+    do {
+	fault = MmapGuardedCopy(dst, src, count, mcPtr->map.area,
+		mcPtr->map.areaLength, &addr);
+    } while (JudgeFault(mcPtr, fault, offset, count, addr, &judge));
+    return FaultReport(mcPtr, &judge, verb);
 }
 
 /*
@@ -337,15 +374,18 @@ MmapGuardedAccess(
     void *clientData)
 {
     Tcl_Obj *errorObj = BeginAccess(mcPtr, offset, count, pageBits, verb);
+    FaultJudge judge = { 0, 0, { 0, 0 }, MMAP_FAULT_NONE, 0 };
     uintptr_t addr;
     MmapFault fault;
 
     if (errorObj != NULL) {
 	return errorObj;
     }
-    fault = MmapGuardedCall(proc, clientData, mcPtr->map.area,
-	    mcPtr->map.areaLength, &addr);
-    return FaultResult(mcPtr, fault, offset, count, addr, verb);
+    do {
+	fault = MmapGuardedCall(proc, clientData, mcPtr->map.area,
+		mcPtr->map.areaLength, &addr);
+    } while (JudgeFault(mcPtr, fault, offset, count, addr, &judge));
+    return FaultReport(mcPtr, &judge, verb);
 }
 
 /*

@@ -21,6 +21,7 @@
 #include "access.h"
 #include "channel.h"
 #include "errors.h"
+#include "open.h"
 #include "region.h"
 
 /*
@@ -67,6 +68,7 @@ static int	PlanOutput(const MmapChannel *mcPtr, uint64_t count,
 static int	SyncAfterOutput(MmapChannel *mcPtr,
 		    const MmapSpan spans[2]);
 static int	ReportFault(MmapChannel *mcPtr, Tcl_Obj *errorObj);
+static Tcl_Obj *	SeekErrorOptions(const MmapChannel *mcPtr);
 static int	CopyInProgress(MmapChannel *mcPtr);
 
 static const Tcl_ChannelType mmapChannelType = {
@@ -80,8 +82,8 @@ static const Tcl_ChannelType mmapChannelType = {
     MmapGetOptionProc,		/* Those and -shared, -length, -offset. */
     MmapWatchProc,		/* fileevent interest: arms the timer. */
     MmapGetHandleProc,		/* No OS handle to hand out. */
-    MmapClose2Proc,		/* Sync if written and shared, unmap. */
-    MmapBlockModeProc,		/* Memory never blocks: accept either. */
+    MmapClose2Proc,		/* -sync sync: MS_SYNC if written; unmap. */
+    MmapBlockModeProc,		/* Memory never blocks: noted for reads. */
     NULL,			/* flushProc: unused by the core. */
     NULL,			/* handlerProc: not a stacked channel. */
     MmapWideSeekProc,		/* 64-bit seek and tell. */
@@ -185,7 +187,7 @@ MmapChannelGet(
 
     chan = Tcl_GetChannel(interp, Tcl_GetString(nameObj), &mode);
     if (chan == NULL) {
-	return TCL_ERROR;
+	return MmapNoChannel(interp, nameObj);
     }
     if (Tcl_GetChannelType(chan) != &mmapChannelType) {
 	return MmapError(interp, "CHANNEL", "channel \"%s\" is not an mmap"
@@ -234,7 +236,12 @@ MmapInputProc(
     if (mcPtr->position != mcPtr->lastReadEnd) {
 	mcPtr->readChunk = MIN_READ_CHUNK;
     }
-    if (count > mcPtr->readChunk) {
+    /*
+     * In non-blocking mode Tcl takes a read shorter than it asked for as
+     * "no more data for now" (fblocked), so there the chunk never applies.
+     */
+
+    if (count > mcPtr->readChunk && !mcPtr->nonBlocking) {
 	count = mcPtr->readChunk;
     }
 
@@ -516,11 +523,54 @@ MmapWideSeekProc(
     err = MmapPlanSeek(mcPtr->map.length, mcPtr->position, offset, mode,
 	    &newPosition);
     if (err != 0) {
+	if (err == EINVAL) {
+	    /*
+	     * Tcl's seek command takes this message for Tcl's own (its
+	     * words, with the map's length added); tell, the one other
+	     * caller here, never fails.
+	     */
+
+	    Tcl_SetChannelError(mcPtr->channel, SeekErrorOptions(mcPtr));
+	}
 	*errorCodePtr = err;
 	return -1;
     }
     mcPtr->position = newPosition;
     return (Tcl_WideInt) newPosition;
+}
+
+/*
+ * SeekErrorOptions: the error of a seek outside the map, in Tcl's words
+ * ('error during seek on "mmap1": invalid argument') with the map's length
+ * added, as return options.
+ */
+
+static Tcl_Obj *
+SeekErrorOptions(
+    const MmapChannel *mcPtr)
+{
+    Tcl_Obj *optionsObj = Tcl_NewListObj(0, NULL);
+    Tcl_Obj *codeObj = Tcl_NewListObj(0, NULL);
+
+    Tcl_ListObjAppendElement(NULL, codeObj, Tcl_NewStringObj("POSIX", -1));
+    Tcl_ListObjAppendElement(NULL, codeObj, Tcl_NewStringObj("EINVAL", -1));
+    Tcl_ListObjAppendElement(NULL, codeObj,
+	    Tcl_NewStringObj(Tcl_ErrnoMsg(EINVAL), -1));
+    Tcl_ListObjAppendElement(NULL, optionsObj, Tcl_NewStringObj("-code", -1));
+    Tcl_ListObjAppendElement(NULL, optionsObj, Tcl_NewIntObj(TCL_ERROR));
+    Tcl_ListObjAppendElement(NULL, optionsObj,
+	    Tcl_NewStringObj("-level", -1));
+    Tcl_ListObjAppendElement(NULL, optionsObj, Tcl_NewIntObj(0));
+    Tcl_ListObjAppendElement(NULL, optionsObj,
+	    Tcl_NewStringObj("-errorcode", -1));
+    Tcl_ListObjAppendElement(NULL, optionsObj, codeObj);
+    Tcl_ListObjAppendElement(NULL, optionsObj, Tcl_ObjPrintf(
+	    "error during seek on \"%s\": %s (the map is %" TCL_LL_MODIFIER
+	    "d bytes long: positions 0 to %" TCL_LL_MODIFIER "d)",
+	    mcPtr->name, Tcl_ErrnoMsg(EINVAL),
+	    (Tcl_WideInt) mcPtr->map.length,
+	    (Tcl_WideInt) mcPtr->map.length));
+    return optionsObj;
 }
 
 static int
@@ -550,9 +600,13 @@ MmapSeekProc(
  *
  * MmapClose2Proc --
  *
- *	Closes the channel: a shared map of a file that was written is
- *	synced with MS_SYNC, then unmapped.  Half-closes are refused, as for
- *	a file.
+ *	Closes the channel, following -sync as a file channel's close
+ *	follows its own writes: with -sync sync a shared map of a file that
+ *	was written is synced with MS_SYNC first, so that close returns
+ *	when the data is on disk; with async or none it is not (the pages
+ *	are in the page cache, which every process sees and the kernel
+ *	writes back; msync of a large dirty map takes seconds).  Then the
+ *	map is unmapped.  Half-closes are refused, as for a file.
  *
  * Results:
  *	0 or an errno value (the mapping is gone either way).
@@ -579,8 +633,9 @@ MmapClose2Proc(
     if (mcPtr->timer != NULL) {
 	Tcl_DeleteTimerHandler(mcPtr->timer);
     }
-    syncFirst = mcPtr->written && (mcPtr->map.flags
-	    & (MMAP_SHARED|MMAP_REGULAR)) == (MMAP_SHARED|MMAP_REGULAR);
+    syncFirst = mcPtr->written && mcPtr->syncMode == MMAP_SYNC_SYNC
+	    && (mcPtr->map.flags & (MMAP_SHARED|MMAP_REGULAR))
+		    == (MMAP_SHARED|MMAP_REGULAR);
     err = MmapMapDestroy(&mcPtr->map, syncFirst);
     ckfree(mcPtr);
     return err;
@@ -686,6 +741,17 @@ MmapSetOptionProc(
 	}
 	return code;
     }
+    if (strcmp(optionName, "-length") == 0) {
+	return MmapError(interp, "READONLY", "option -length of \"%s\" is"
+		" read-only: mmap::resize changes the length of a map",
+		mcPtr->name);
+    }
+    if (strcmp(optionName, "-offset") == 0
+	    || strcmp(optionName, "-shared") == 0) {
+	return MmapError(interp, "READONLY", "option %s of \"%s\" is"
+		" read-only: it is fixed when the map is made", optionName,
+		mcPtr->name);
+    }
     return Tcl_BadChannelOption(interp, optionName, "cyclic sync");
 }
 
@@ -775,7 +841,8 @@ MmapThreadActionProc(
  * MmapGetHandleProc, MmapBlockModeProc, MmapTruncateProc --
  *
  *	No OS handle stands for a mapping; memory never blocks, so either
- *	blocking mode is accepted; the size is the file's business, changed
+ *	blocking mode is accepted (non-blocking reads hand out all Tcl asks
+ *	for, see MmapInputProc); the size is the file's business, changed
  *	by mmap::resize, so chan truncate is refused with EINVAL.
  *
  * Results:
@@ -802,7 +869,9 @@ MmapBlockModeProc(
     ClientData instanceData,
     int mode)
 {
-    (void) instanceData; (void) mode;
+    MmapChannel *mcPtr = instanceData;
+
+    mcPtr->nonBlocking = (mode == TCL_MODE_NONBLOCKING);
     return 0;
 }
 

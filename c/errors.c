@@ -7,6 +7,7 @@
  */
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -283,4 +284,74 @@ MmapGetSize(
     }
     *valuePtr = (uint64_t) value;
     return TCL_OK;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * MmapGetBytesFromObj --
+ *
+ *	The bytes of a value that must be a byte string (pwrite data, a
+ *	search needle, a ring log message).  Tcl 8.6's
+ *	Tcl_GetByteArrayFromObj silently keeps only the low byte of a
+ *	character above U+00FF; Tcl 9 refuses such a value, and so does
+ *	this, on both, in Tcl 9's words.
+ *
+ * Results:
+ *	The bytes, with *lengthPtr set; NULL with the error {TCL VALUE
+ *	BYTES} "expected byte sequence but character N was 'X' (U+0000XX)".
+ *
+ * Side effects:
+ *	May convert the value to a byte array.
+ *
+ *----------------------------------------------------------------------
+ */
+
+const unsigned char *
+MmapGetBytesFromObj(
+    Tcl_Interp *interp,
+    Tcl_Obj *objPtr,
+    Tcl_Size *lengthPtr)
+{
+#if TCL_MAJOR_VERSION >= 9
+    return Tcl_GetBytesFromObj(interp, objPtr, lengthPtr);
+#else
+    static const Tcl_ObjType *byteArrayType = NULL;
+    const unsigned char *string, *p, *end;
+    int length, ch;
+
+    if (byteArrayType == NULL) {
+	byteArrayType = Tcl_GetObjType("bytearray");
+    }
+
+    /*
+     * A byte array without a string is bytes by construction: the common
+     * case (binary format, a binary read) costs nothing more.  Otherwise
+     * the string decides: in Tcl's UTF-8, a lead byte of 0xC4 or more
+     * starts a character above U+00FF (0xC0 0x80 is its NUL).
+     */
+
+    if (objPtr->typePtr != byteArrayType || objPtr->bytes != NULL) {
+	string = (const unsigned char *) Tcl_GetStringFromObj(objPtr,
+		&length);
+	for (p = string, end = string + length; p < end; p++) {
+	    if (*p >= 0xC4) {
+		Tcl_UniChar uch = 0;
+		int size = Tcl_UtfToUniChar((const char *) p, &uch);
+		Tcl_Obj *msgObj;
+
+		ch = uch;
+		msgObj = Tcl_ObjPrintf("expected byte sequence but character"
+			" %d was '", Tcl_NumUtfChars((const char *) string,
+				(int) (p - string)));
+		Tcl_AppendToObj(msgObj, (const char *) p, size);
+		Tcl_AppendPrintfToObj(msgObj, "' (U+%06X)", ch);
+		Tcl_SetObjResult(interp, msgObj);
+		Tcl_SetErrorCode(interp, "TCL", "VALUE", "BYTES", NULL);
+		return NULL;
+	    }
+	}
+    }
+    return Tcl_GetByteArrayFromObj(objPtr, lengthPtr);
+#endif
 }

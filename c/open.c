@@ -9,17 +9,20 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "open.h"
 #include "channel.h"
 #include "errors.h"
 #include "region.h"
 
-static int	CheckSource(Tcl_Interp *interp, Tcl_Obj *sourceObj,
-		    Tcl_Channel *chanPtr, int *modePtr, int *fdPtr,
+static int	CheckSource(Tcl_Interp *interp, Tcl_Channel chan, int mode,
+		    const char *name, int byPath, int *fdPtr,
 		    struct stat *statPtr);
 static int	FinishOpen(Tcl_Interp *interp, const MmapOpenSpec *specPtr,
-		    MmapChannel *mcPtr, const char *sourceName, int fd,
-		    uint64_t length, int flags);
+		    MmapChannel *mcPtr, Tcl_Channel source,
+		    const char *sourceName, int fd, uint64_t length,
+		    int flags);
+static void	InheritTextOptions(Tcl_Channel source, Tcl_Channel chan);
 
 /*
  *----------------------------------------------------------------------
@@ -53,11 +56,12 @@ MmapOpenSpecInit(
  *
  *	Accepts only a readable, unstacked file channel over a regular file
  *	or a character device, and flushes its pending output so that the
- *	map sees what the script wrote.
+ *	map sees what the script wrote.  "name" is the channel's name, or
+ *	the path for mmap::open ("byPath"), which the messages then quote.
  *
  * Results:
- *	TCL_OK with the channel, its mode, its descriptor and fstat filled
- *	in; TCL_ERROR with {MMAP CHANNEL}, {MMAP MODE} or a POSIX error.
+ *	TCL_OK with the descriptor and fstat filled in; TCL_ERROR with
+ *	{MMAP CHANNEL}, {MMAP MODE} or a POSIX error.
  *
  * Side effects:
  *	Flushes the source channel.
@@ -68,21 +72,15 @@ MmapOpenSpecInit(
 static int
 CheckSource(
     Tcl_Interp *interp,
-    Tcl_Obj *sourceObj,
-    Tcl_Channel *chanPtr,
-    int *modePtr,
+    Tcl_Channel chan,
+    int mode,
+    const char *name,
+    int byPath,
     int *fdPtr,
     struct stat *statPtr)
 {
-    const char *name = Tcl_GetString(sourceObj);
     const char *typeName;
-    Tcl_Channel chan;
     ClientData handle;
-
-    chan = Tcl_GetChannel(interp, name, modePtr);
-    if (chan == NULL) {
-	return TCL_ERROR;
-    }
 
     /*
      * Tcl_GetChannel gives the bottom of a stack; the top must be the same
@@ -99,7 +97,7 @@ CheckSource(
 	return MmapError(interp, "CHANNEL", "cannot map channel \"%s\": it is"
 		" a %s channel, not a file", name, typeName);
     }
-    if (!(*modePtr & TCL_READABLE)) {
+    if (!(mode & TCL_READABLE)) {
 	return MmapError(interp, "MODE", "cannot map channel \"%s\": it is"
 		" not open for reading", name);
     }
@@ -114,17 +112,17 @@ CheckSource(
      * belongs in the file, and in the size the region is checked against.
      */
 
-    if ((*modePtr & TCL_WRITABLE) && Tcl_Flush(chan) != TCL_OK) {
+    if ((mode & TCL_WRITABLE) && Tcl_Flush(chan) != TCL_OK) {
 	return MmapPosixError(interp, Tcl_GetErrno(), "flush", name);
     }
     if (fstat(*fdPtr, statPtr) != 0) {
 	return MmapPosixError(interp, errno, "stat", name);
     }
     if (!S_ISREG(statPtr->st_mode) && !S_ISCHR(statPtr->st_mode)) {
-	return MmapError(interp, "CHANNEL", "cannot map channel \"%s\": not a"
-		" regular file or character device", name);
+	return MmapError(interp, "CHANNEL", "cannot map %s\"%s\": not a"
+		" regular file or character device", byPath ? "" : "channel ",
+		name);
     }
-    *chanPtr = chan;
     return TCL_OK;
 }
 
@@ -153,12 +151,48 @@ MmapOpenChannel(
 {
     const char *name = Tcl_GetString(sourceObj);
     Tcl_Channel chan;
+    int mode;
+
+    chan = Tcl_GetChannel(interp, name, &mode);
+    if (chan == NULL) {
+	return MmapNoChannel(interp, sourceObj);
+    }
+    return MmapMapSource(interp, specPtr, chan, mode, name, 0);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * MmapMapSource --
+ *
+ *	Maps the region of an open channel that specPtr asks for: the work
+ *	of mmap (byPath 0, "name" the channel's) and of mmap::open (byPath
+ *	1, "name" the path).
+ *
+ * Results:
+ *	A standard Tcl result: the new channel's name.
+ *
+ * Side effects:
+ *	A new registered channel, or nothing at all.
+ *
+ *----------------------------------------------------------------------
+ */
+
+int
+MmapMapSource(
+    Tcl_Interp *interp,
+    const MmapOpenSpec *specPtr,
+    Tcl_Channel chan,
+    int mode,
+    const char *name,
+    int byPath)
+{
     struct stat st;
-    int mode, fd = -1, flags = 0;
+    int fd = -1, flags = 0;
     uint64_t length = specPtr->length;
     MmapChannel *mcPtr;
 
-    if (CheckSource(interp, sourceObj, &chan, &mode, &fd, &st) != TCL_OK) {
+    if (CheckSource(interp, chan, mode, name, byPath, &fd, &st) != TCL_OK) {
 	return TCL_ERROR;
     }
     if (S_ISREG(st.st_mode)) {
@@ -194,7 +228,8 @@ MmapOpenChannel(
 
     mcPtr = MmapChannelAlloc();
     mcPtr->mode = mode & (TCL_READABLE|TCL_WRITABLE);
-    return FinishOpen(interp, specPtr, mcPtr, name, fd, length, flags);
+    return FinishOpen(interp, specPtr, mcPtr, chan, name, fd, length,
+	    flags);
 }
 
 /*
@@ -222,13 +257,14 @@ MmapOpenAnonymous(
     MmapChannel *mcPtr = MmapChannelAlloc();
 
     mcPtr->mode = TCL_READABLE|TCL_WRITABLE;
-    return FinishOpen(interp, specPtr, mcPtr, NULL, -1, specPtr->length,
-	    MMAP_WRITABLE);
+    return FinishOpen(interp, specPtr, mcPtr, NULL, NULL, -1,
+	    specPtr->length, MMAP_WRITABLE);
 }
 
 /*
  * FinishOpen: maps, registers and configures the instance, or frees it.
- * sourceName names the source channel in errors; NULL for anonymous memory.
+ * source and sourceName are the source channel and its name (for errors);
+ * NULL for anonymous memory.
  */
 
 static int
@@ -236,6 +272,7 @@ FinishOpen(
     Tcl_Interp *interp,
     const MmapOpenSpec *specPtr,
     MmapChannel *mcPtr,
+    Tcl_Channel source,
     const char *sourceName,
     int fd,
     uint64_t length,
@@ -271,6 +308,191 @@ FinishOpen(
     mcPtr->cyclic = specPtr->cyclic;
     mcPtr->syncMode = specPtr->syncMode;
     MmapChannelRegister(interp, mcPtr);
+    if (source != NULL) {
+	InheritTextOptions(source, mcPtr->channel);
+    } else {
+	Tcl_SetChannelOption(NULL, mcPtr->channel, "-translation", "binary");
+    }
     Tcl_SetObjResult(interp, Tcl_NewStringObj(mcPtr->name, -1));
+    return TCL_OK;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * InheritTextOptions --
+ *
+ *	Text or bytes is the source's, as access is: the new channel takes
+ *	the source channel's -encoding, -translation and -eofchar, the
+ *	input side's where a read/write source has two.  So a source opened
+ *	"rb", or configured -translation binary, gives a binary map, and a
+ *	text channel a text map with the same encoding.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	Configures chan.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void
+InheritTextOptions(
+    Tcl_Channel source,
+    Tcl_Channel chan)
+{
+    static const char *const names[] = {
+	"-encoding", "-translation", "-eofchar", NULL
+    };
+    Tcl_DString value;
+    Tcl_Obj *valueObj, *sideObj;
+    int i;
+
+    for (i = 0; names[i] != NULL; i++) {
+	Tcl_DStringInit(&value);
+	if (Tcl_GetChannelOption(NULL, source, names[i], &value) == TCL_OK) {
+	    valueObj = Tcl_NewStringObj(Tcl_DStringValue(&value),
+		    Tcl_DStringLength(&value));
+	    Tcl_IncrRefCount(valueObj);
+	    if (i > 0 && Tcl_ListObjIndex(NULL, valueObj, 0, &sideObj)
+		    == TCL_OK && sideObj != NULL) {
+		Tcl_SetChannelOption(NULL, chan, names[i],
+			Tcl_GetString(sideObj));
+	    } else {
+		Tcl_SetChannelOption(NULL, chan, names[i],
+			Tcl_GetString(valueObj));
+	    }
+	    Tcl_DecrRefCount(valueObj);
+	}
+	Tcl_DStringFree(&value);
+    }
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * MmapNoChannel --
+ *
+ *	Completes Tcl_GetChannel's error for a word that is no channel: a
+ *	word that names a file, or looks like a path, was most likely meant
+ *	as one, so the message says how to map a file by its path.
+ *
+ * Results:
+ *	TCL_ERROR.
+ *
+ * Side effects:
+ *	Appends to the interpreter's result; the errorCode stays Tcl's
+ *	{TCL LOOKUP CHANNEL name}.
+ *
+ *----------------------------------------------------------------------
+ */
+
+int
+MmapNoChannel(
+    Tcl_Interp *interp,
+    Tcl_Obj *nameObj)
+{
+    const char *name = Tcl_GetString(nameObj);
+
+    if (strchr(name, '/') != NULL || Tcl_FSAccess(nameObj, F_OK) == 0) {
+	Tcl_AppendResult(interp, ": to map a file by its path, use"
+		" mmap::open, or open it and pass the channel", NULL);
+    }
+    return TCL_ERROR;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * MmapParseOpenOptions --
+ *
+ *	Parses the creation options of mmap, mmap::anonymous and mmap::open
+ *	from objv[*indexPtr] on, up to the first word that does not start
+ *	with "-" or up to "limit".  Channel names and paths given to these
+ *	commands never start with "-" (write ./-name for such a file), so an
+ *	option word after the channel is a mistake, not a name.  "table"
+ *	lists the options the command takes; each is a name of
+ *	mmapOpenOptionNames (parsing stops at a word that is not in table).
+ *
+ * Results:
+ *	TCL_OK with *indexPtr at the first word that is not an option;
+ *	TCL_ERROR with the message for a bad option or value; TCL_BREAK
+ *	when an option lacks its value (the caller reports wrong # args).
+ *
+ * Side effects:
+ *	Fills *specPtr.
+ *
+ *----------------------------------------------------------------------
+ */
+
+int
+MmapParseOpenOptions(
+    Tcl_Interp *interp,
+    int limit,
+    Tcl_Obj *const objv[],
+    const char *const table[],
+    int *indexPtr,
+    MmapOpenSpec *specPtr)
+{
+    int i, index;
+    const char *word;
+
+    for (i = *indexPtr; i < limit; i++) {
+	word = Tcl_GetString(objv[i]);
+	if (word[0] != '-') {
+	    break;
+	}
+	if (Tcl_GetIndexFromObj(interp, objv[i], table, "option", 0,
+		&index) != TCL_OK) {
+	    return TCL_ERROR;
+	}
+	word = table[index];
+	if (strcmp(word, "-shared") == 0) {
+	    specPtr->shared = 1;
+	    continue;
+	} else if (strcmp(word, "-private") == 0) {
+	    specPtr->shared = 0;
+	    continue;
+	} else if (strcmp(word, "-populate") == 0) {
+	    specPtr->populate = 1;
+	    continue;
+	} else if (strcmp(word, "-noreserve") == 0) {
+	    specPtr->noreserve = 1;
+	    continue;
+	}
+
+	/* The rest take a value. */
+	if (++i >= limit) {
+	    return TCL_BREAK;
+	}
+	if (strcmp(word, "-length") == 0) {
+	    if (MmapGetSize(interp, objv[i], "length", 1, &specPtr->length)
+		    != TCL_OK) {
+		return TCL_ERROR;
+	    }
+	    specPtr->haveLength = 1;
+	} else if (strcmp(word, "-size") == 0) {
+	    if (MmapGetSize(interp, objv[i], "size", 0, &specPtr->size)
+		    != TCL_OK) {
+		return TCL_ERROR;
+	    }
+	    specPtr->haveSize = 1;
+	} else if (strcmp(word, "-offset") == 0) {
+	    if (MmapGetSize(interp, objv[i], "offset", 0, &specPtr->offset)
+		    != TCL_OK) {
+		return TCL_ERROR;
+	    }
+	} else if (strcmp(word, "-cyclic") == 0) {
+	    if (Tcl_GetBooleanFromObj(interp, objv[i], &specPtr->cyclic)
+		    != TCL_OK) {
+		return TCL_ERROR;
+	    }
+	} else if (Tcl_GetIndexFromObj(interp, objv[i], mmapSyncNames,
+		"sync mode", 0, &specPtr->syncMode) != TCL_OK) {
+	    return TCL_ERROR;
+	}
+    }
+    *indexPtr = i;
     return TCL_OK;
 }

@@ -1,8 +1,9 @@
 /*
  * open.h --
  *
- *	Making a new mmap channel: from a source channel (the mmap command)
- *	or from anonymous memory (mmap::anonymous).
+ *	Making a new mmap channel: from a source channel (the mmap command),
+ *	from a path (mmap::open, openpath.c) or from anonymous memory
+ *	(mmap::anonymous); and the creation options they share.
  */
 
 #ifndef MMAP_OPEN_H
@@ -21,6 +22,8 @@ typedef struct MmapOpenSpec {
     int noreserve;		/* -noreserve: MAP_NORESERVE. */
     int cyclic;			/* -cyclic, 1 by default. */
     int syncMode;		/* -sync, MMAP_SYNC_ASYNC by default. */
+    int haveSize;		/* mmap::open -size was given. */
+    uint64_t size;		/* Its value. */
 } MmapOpenSpec;
 
 void		MmapOpenSpecInit(MmapOpenSpec *specPtr);
@@ -28,5 +31,14 @@ int		MmapOpenChannel(Tcl_Interp *interp, const MmapOpenSpec *specPtr,
 		    Tcl_Obj *sourceObj);
 int		MmapOpenAnonymous(Tcl_Interp *interp,
 		    const MmapOpenSpec *specPtr);
+int		MmapMapSource(Tcl_Interp *interp, const MmapOpenSpec *specPtr,
+		    Tcl_Channel chan, int mode, const char *name,
+		    int byPath);
+int		MmapOpenPath(Tcl_Interp *interp, const MmapOpenSpec *specPtr,
+		    Tcl_Obj *pathObj, Tcl_Obj *accessObj);
+int		MmapNoChannel(Tcl_Interp *interp, Tcl_Obj *nameObj);
+int		MmapParseOpenOptions(Tcl_Interp *interp, int limit,
+		    Tcl_Obj *const objv[], const char *const table[],
+		    int *indexPtr, MmapOpenSpec *specPtr);
 
 #endif /* MMAP_OPEN_H */

@@ -5,7 +5,9 @@
  *	command of each open log (append, read, bounds, stats, sync, close).
  *	Argument parsing and error reporting only; the log itself is in
  *	ringlog*.c.  Messages are byte arrays both ways, so any bytes go in
- *	and come back out unchanged.
+ *	and come back out unchanged; a log opened with -encoding converts
+ *	text messages to that encoding on the way in and back on the way
+ *	out.
  */
 
 #include <errno.h>
@@ -25,6 +27,7 @@ typedef struct RinglogCmd {
     MmapRinglog *logPtr;	/* The log. */
     Tcl_Command token;		/* Its command. */
     Tcl_Obj *pathObj;		/* The path it was opened by, for stats. */
+    Tcl_Encoding encoding;	/* -encoding, or NULL: messages are bytes. */
     char name[48];		/* "::mmap::ringlogN", for messages. */
 } RinglogCmd;
 
@@ -40,6 +43,15 @@ static int	ReadCmd(Tcl_Interp *interp, RinglogCmd *cmdPtr, int objc,
 		    Tcl_Obj *const objv[]);
 static int	ReadVisit(void *clientData, uint64_t seq,
 		    const unsigned char *bytes, size_t length);
+static int	GetMessages(Tcl_Interp *interp, RinglogCmd *cmdPtr,
+		    int objc, Tcl_Obj *const objv[],
+		    MmapRinglogMessage *messages, Tcl_DString *texts);
+
+/* What ReadVisit collects into, and how it decodes. */
+typedef struct ReadState {
+    Tcl_Obj *listObj;		/* {seq message ...} */
+    Tcl_Encoding encoding;	/* The log's, or NULL for bytes. */
+} ReadState;
 static int	SetLogError(Tcl_Interp *interp, const char *name,
 		    const char *verb, const MmapRinglogError *errPtr);
 static int	StatsCmd(Tcl_Interp *interp, RinglogCmd *cmdPtr);
@@ -184,37 +196,54 @@ OpenCmd(
     int objc,
     Tcl_Obj *const objv[])
 {
-    static const char *const options[] = { "-readonly", NULL };
+    static const char *const options[] = { "-readonly", "-encoding", NULL };
+    enum { O_READONLY, O_ENCODING };
     MmapRinglogError err;
     Tcl_CmdInfo info;
     RinglogCmd *cmdPtr;
     MmapRinglog *logPtr;
+    Tcl_Encoding encoding = NULL;
     const char *nativePath;
     int i, index, readOnly = 0;
 
     if (objc < 3) {
-	Tcl_WrongNumArgs(interp, 2, objv, "path ?-readonly?");
-	return TCL_ERROR;
+	goto wrongArgs;
     }
     for (i = 3; i < objc; i++) {
 	if (Tcl_GetIndexFromObj(interp, objv[i], options, "option", 0,
 		&index) != TCL_OK) {
+	    goto error;
+	}
+	if (index == O_READONLY) {
+	    readOnly = 1;
+	    continue;
+	}
+	if (++i >= objc) {
+	    goto wrongArgs;
+	}
+	if (encoding != NULL) {
+	    Tcl_FreeEncoding(encoding);
+	}
+	encoding = Tcl_GetEncoding(interp, Tcl_GetString(objv[i]));
+	if (encoding == NULL) {
 	    return TCL_ERROR;
 	}
-	readOnly = 1;
     }
     nativePath = Tcl_FSGetNativePath(objv[2]);
     if (nativePath == NULL) {
-	return MmapPosixError(interp, ENOENT, "open ring log",
+	MmapPosixError(interp, ENOENT, "open ring log",
 		Tcl_GetString(objv[2]));
+	goto error;
     }
     logPtr = MmapRinglogOpen(nativePath, readOnly, &err);
     if (logPtr == NULL) {
-	return SetLogError(interp, Tcl_GetString(objv[2]), "open", &err);
+	SetLogError(interp, Tcl_GetString(objv[2]), "open", &err);
+	goto error;
     }
 
     cmdPtr = (RinglogCmd *) ckalloc(sizeof(RinglogCmd));
     cmdPtr->logPtr = logPtr;
+    cmdPtr->encoding = encoding;
     cmdPtr->pathObj = objv[2];
     Tcl_IncrRefCount(cmdPtr->pathObj);
     do {
@@ -225,6 +254,14 @@ OpenCmd(
 	    cmdPtr, LogDeleteProc);
     Tcl_SetObjResult(interp, Tcl_NewStringObj(cmdPtr->name, -1));
     return TCL_OK;
+
+  wrongArgs:
+    Tcl_WrongNumArgs(interp, 2, objv, "path ?-readonly? ?-encoding enc?");
+  error:
+    if (encoding != NULL) {
+	Tcl_FreeEncoding(encoding);
+    }
+    return TCL_ERROR;
 }
 
 /*
@@ -251,6 +288,9 @@ LogDeleteProc(
 
     MmapRinglogClose(cmdPtr->logPtr);
     Tcl_DecrRefCount(cmdPtr->pathObj);
+    if (cmdPtr->encoding != NULL) {
+	Tcl_FreeEncoding(cmdPtr->encoding);
+    }
     ckfree(cmdPtr);
 }
 
@@ -290,6 +330,7 @@ LogObjCmd(
 	SUB_SYNC };
     RinglogCmd *cmdPtr = clientData;
     MmapRinglogMessage staticMessages[8], *messages;
+    Tcl_DString staticTexts[8], *texts;
     MmapRinglogError err;
     MmapRinglogInfo info;
     Tcl_Obj *pair[2];
@@ -312,13 +353,24 @@ LogObjCmd(
 	messages = (objc - 2 <= 8) ? staticMessages
 		: (MmapRinglogMessage *) ckalloc(sizeof(MmapRinglogMessage)
 		* (objc - 2));
-	for (i = 2; i < objc; i++) {
-	    messages[i - 2].bytes = Tcl_GetByteArrayFromObj(objv[i],
-		    &length);
-	    messages[i - 2].length = (size_t) length;
+	texts = (cmdPtr->encoding == NULL) ? NULL : (objc - 2 <= 8)
+		? staticTexts
+		: (Tcl_DString *) ckalloc(sizeof(Tcl_DString) * (objc - 2));
+	if (GetMessages(interp, cmdPtr, objc - 2, objv + 2, messages, texts)
+		!= TCL_OK) {
+	    status = -1;
+	} else {
+	    status = MmapRinglogAppend(cmdPtr->logPtr, (size_t) (objc - 2),
+		    messages, &seq, &err);
 	}
-	status = MmapRinglogAppend(cmdPtr->logPtr, (size_t) (objc - 2),
-		messages, &seq, &err);
+	if (texts != NULL) {
+	    for (i = 0; i < objc - 2; i++) {
+		Tcl_DStringFree(&texts[i]);
+	    }
+	    if (texts != staticTexts) {
+		ckfree(texts);
+	    }
+	}
 	if (status == MMAP_RINGLOG_TOOBIG) {
 	    for (i = 0; messages[i].length <= err.offset; i++) {
 		/* Find the message that does not fit. */
@@ -327,6 +379,9 @@ LogObjCmd(
 	}
 	if (messages != staticMessages) {
 	    ckfree(messages);
+	}
+	if (status == -1) {
+	    return TCL_ERROR;
 	}
 	if (status == MMAP_RINGLOG_TOOBIG) {
 	    Tcl_SetObjResult(interp, Tcl_ObjPrintf("message of %d bytes is"
@@ -403,6 +458,7 @@ ReadCmd(
     static const char *const options[] = { "-from", "-count", NULL };
     enum { O_FROM, O_COUNT };
     MmapRinglogError err;
+    ReadState state;
     Tcl_Obj *listObj;
     uint64_t from = 0, count = UINT64_MAX;
     int i, index;
@@ -425,7 +481,9 @@ ReadCmd(
 
     listObj = Tcl_NewListObj(0, NULL);
     Tcl_IncrRefCount(listObj);
-    if (MmapRinglogRead(cmdPtr->logPtr, from, count, ReadVisit, listObj,
+    state.listObj = listObj;
+    state.encoding = cmdPtr->encoding;
+    if (MmapRinglogRead(cmdPtr->logPtr, from, count, ReadVisit, &state,
 	    NULL, &err) != MMAP_RINGLOG_OK) {
 	Tcl_DecrRefCount(listObj);
 	return SetLogError(interp, cmdPtr->name, "reading", &err);
@@ -442,13 +500,77 @@ ReadVisit(
     const unsigned char *bytes,
     size_t length)
 {
-    Tcl_Obj *listObj = clientData;
+    ReadState *statePtr = clientData;
+    Tcl_Obj *messageObj;
+    Tcl_DString text;
 
-    Tcl_ListObjAppendElement(NULL, listObj,
+    if (statePtr->encoding == NULL) {
+	messageObj = Tcl_NewByteArrayObj(bytes, (Tcl_Size) length);
+    } else {
+	Tcl_ExternalToUtfDString(statePtr->encoding, (const char *) bytes,
+		(Tcl_Size) length, &text);
+	messageObj = Tcl_NewStringObj(Tcl_DStringValue(&text),
+		Tcl_DStringLength(&text));
+	Tcl_DStringFree(&text);
+    }
+    Tcl_ListObjAppendElement(NULL, statePtr->listObj,
 	    Tcl_NewWideIntObj((Tcl_WideInt) seq));
-    Tcl_ListObjAppendElement(NULL, listObj,
-	    Tcl_NewByteArrayObj(bytes, (int) length));
+    Tcl_ListObjAppendElement(NULL, statePtr->listObj, messageObj);
     return 0;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * GetMessages --
+ *
+ *	The bytes of the messages to append: byte strings, or with the
+ *	log's -encoding, text converted into texts[i] (initialised here,
+ *	freed by the caller in every case).
+ *
+ * Results:
+ *	TCL_OK, or TCL_ERROR for a value that is not a byte string.
+ *
+ * Side effects:
+ *	Fills messages[].
+ *
+ *----------------------------------------------------------------------
+ */
+
+static int
+GetMessages(
+    Tcl_Interp *interp,
+    RinglogCmd *cmdPtr,
+    int objc,
+    Tcl_Obj *const objv[],
+    MmapRinglogMessage *messages,
+    Tcl_DString *texts)
+{
+    Tcl_Size length;
+    const char *string;
+    int i, code = TCL_OK;
+
+    for (i = 0; i < objc; i++) {
+	if (texts != NULL) {
+	    string = Tcl_GetStringFromObj(objv[i], &length);
+	    Tcl_UtfToExternalDString(cmdPtr->encoding, string, length,
+		    &texts[i]);
+	    messages[i].bytes = (const unsigned char *)
+		    Tcl_DStringValue(&texts[i]);
+	    messages[i].length = (size_t) Tcl_DStringLength(&texts[i]);
+	    continue;
+	}
+	if (code == TCL_OK) {
+	    messages[i].bytes = MmapGetBytesFromObj(interp, objv[i],
+		    &length);
+	    if (messages[i].bytes == NULL) {
+		code = TCL_ERROR;
+		continue;
+	    }
+	    messages[i].length = (size_t) length;
+	}
+    }
+    return code;
 }
 
 /*

@@ -15,15 +15,12 @@ if {[file isdirectory $lib]} {
 }
 package require mmap
 
-# A log file of fixed size: 256 zero bytes.
+# A log file of fixed size: a new temporary file grown to 256 zero
+# bytes, mapped -shared so that every write reaches the file.  Each puts
+# goes straight into the map.
 set size 256
-set fd [file tempfile path mmap-cyclic.log]
-chan truncate $fd $size
-
-# Map it -shared, so every write reaches the file, and close the source:
-# the mapping keeps the file.  Each puts goes straight into the map.
-set log [mmap -shared $fd]
-close $fd
+close [file tempfile path mmap-cyclic.log]
+set log [mmap::open -size $size -shared $path r+]
 puts "a $size-byte log file, mapped -shared [fconfigure $log -shared]\
       -cyclic [fconfigure $log -cyclic] -sync [fconfigure $log -sync]"
 

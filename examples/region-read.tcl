@@ -31,9 +31,7 @@ close $fd
 puts "file: [file size $path] bytes, $lines lines of $lineLength bytes"
 
 # Map 1000 bytes from byte 4000003: three bytes into line 125001.
-set fd [open $path r]
-set m [mmap -offset 4000003 -length 1000 $fd]
-close $fd
+set m [mmap::open -offset 4000003 -length 1000 $path]
 puts "mapped: -offset [fconfigure $m -offset] -length [fconfigure $m -length]\
       (the rest of the file is not mapped)"
 

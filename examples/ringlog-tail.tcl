@@ -5,13 +5,23 @@
 #	this process polls the log with [after] and prints each new record
 #	as it arrives.  The log is a temporary file, removed at the end.
 #
-#	Run: tclsh examples/ringlog-tail.tcl   (mmap on auto_path)
+#	Run: tclsh examples/ringlog-tail.tcl   (after tclsh build.tcl build)
 
+set lib [file normalize [file join [file dirname [info script]] .. lib]]
+if {[file isdirectory $lib]} {
+    lappend auto_path $lib
+}
 package require mmap
 
-set dir [expr {[info exists env(TMPDIR)] ? $env(TMPDIR) : "/tmp"}]
-set path [file join $dir ringlog-tail-[pid].log]
+close [file tempfile path mmap-ringlog-tail.log]
 mmap::ringlog create $path -size 65536 -force
+
+# The follower opens the log before the writer starts, so that it sees
+# every record: it starts at the next sequence number.
+set log [mmap::ringlog open $path -readonly]
+set next [lindex [$log bounds] 1]
+set seen 0
+set deadline [expr {[clock milliseconds] + 10000}]
 
 # The writer: 20 records, 100 ms apart.  It finds mmap where we did.
 set writer [string map [list @AUTO@ [list $auto_path] @PATH@ [list $path]] {
@@ -26,12 +36,7 @@ set writer [string map [list @AUTO@ [list $auto_path] @PATH@ [list $path]] {
 }]
 set child [open |[list [info nameofexecutable] << $writer 2>@1] r]
 
-# The follower: every 50 ms, print what came after the last record seen.
-set log [mmap::ringlog open $path -readonly]
-set next [lindex [$log bounds] 1]
-set seen 0
-set deadline [expr {[clock milliseconds] + 10000}]
-
+# Every 50 ms, print what came after the last record seen.
 proc poll {} {
     global log next seen deadline done
     foreach {seq message} [$log read -from $next] {

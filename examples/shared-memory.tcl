@@ -24,13 +24,11 @@ package require mmap
 # posted, offset 8 the message's length in bytes, the message from 16.
 
 proc child {path} {
-    set fd [open $path r+]
-    set m [mmap -shared $fd]
-    close $fd
+    # r+b: a read/write map that starts binary, for the bytes below.
+    set m [mmap::open -shared $path r+b]
 
     # The message first, through the channel; then its length; the
     # counter last, so that a reader who sees it sees the rest too.
-    fconfigure $m -translation binary
     set message [encoding convertto utf-8 \
         "hello from the child, a process of its own"]
     seek $m 16
@@ -42,18 +40,15 @@ proc child {path} {
 }
 
 proc parent {} {
-    set fd [file tempfile path mmap-shared.mem]
-    chan truncate $fd 4096
-    set m [mmap -shared $fd]
-    close $fd
+    close [file tempfile path mmap-shared.mem]
+    set m [mmap::open -size 4096 -shared $path r+]
     puts "parent: mapped a 4096-byte file -shared, counter\
           [mmap::atomic $m 0 load]"
 
-    # The child is another tclsh running this script; it must find the
-    # same package, so hand it our auto_path.
-    set ::env(TCLLIBPATH) $::auto_path
-    set child [open |[list [info nameofexecutable] [info script] \
-        child $path] r]
+    # The child is another tclsh running this script, which finds the
+    # package as this one did.
+    set child [open |[list [info nameofexecutable] \
+        [file normalize [info script]] child $path] r]
 
     # Wait for the counter, polling every 10 ms, for at most 10 s.
     set deadline [expr {[clock milliseconds] + 10000}]
