@@ -30,7 +30,7 @@ exec tclsh "$0" ${1+"$@"}
 # # ## ### ##### ######## ############# #####################
 ## Requirements
 
-package require Tcl 8.6
+package require Tcl 8.6-
 
 # # ## ### ##### ######## ############# #####################
 ## Configuration
@@ -38,9 +38,15 @@ package require Tcl 8.6
 set selfdir [file dirname [file normalize [info script]]]
 set self    [file tail [info script]]
 
+# Where the package is built: lib/ for Tcl 8.6, lib-tcl9/ for Tcl 9, whose
+# build does not load into 8.6 (nor the other way round), so that both can
+# live in one checkout (see the tcl9 recipe).
+set libdir [expr {[package vsatisfies [info patchlevel] 9-]
+    ? "lib-tcl9" : "lib"}]
+
 # Build output, relative to selfdir, removed by `clean`. Recipes with
 # output directories of their own add them here.
-set generated {lib .critcl dist}
+set generated {lib lib-tcl9 .critcl dist}
 
 # # ## ### ##### ######## ############# #####################
 ## Driver
@@ -341,7 +347,7 @@ proc Sources {} {
 proc Build {args} {
     global selfdir env
     set force   0
-    set target  [file join $selfdir lib]
+    set target  [file join $selfdir $::libdir]
     set cache   {}
     set cflags  {}
     set ldflags {}
@@ -686,7 +692,8 @@ proc _test {args} {
         Fail "tests/all.tcl not found"
     }
     Build
-    exit [Run [info nameofexecutable] $all {*}$args]
+    exit [Run [info nameofexecutable] $all \
+        -lib [file join $::selfdir $::libdir] {*}$args]
 }
 
 proc Hdemo {} {
@@ -699,7 +706,7 @@ proc _demo {args} {
         Fail "examples/cyclic-log.tcl not found"
     }
     Build
-    WithTclLibPath [file join $::selfdir lib] {
+    WithTclLibPath [file join $::selfdir $::libdir] {
         set status [Run [info nameofexecutable] $demo]
     }
     exit $status
@@ -1155,7 +1162,7 @@ proc Hbench {} {
 
 proc _bench {args} {
     Build
-    WithTclLibPath [file join $::selfdir lib] {
+    WithTclLibPath [file join $::selfdir $::libdir] {
         set status [Run [info nameofexecutable] \
             [file join $::selfdir bench bench.tcl] {*}$args]
     }
@@ -1285,6 +1292,174 @@ proc _fuzz {args} {
         ([llength [glob -nocomplain -directory $corpus *]] inputs in the\
         corpus)"
     return
+}
+
+# # ## ### ##### ######## ############# #####################
+## Tcl 9: the same recipes in a Debian 13 root
+
+# The Debian 13 (trixie) packages that make the Tcl 9 environment: Tcl 9.0
+# with its headers, critcl 3.3 and tcllib 2.0 (both work on 9), Thread
+# for 9, and what the build and the tests run (gcc, zip, strace, procps).
+# TclX, tcl-vfs and memchan have no Tcl 9 builds there: the tests that need
+# them skip with their named constraints.
+set tcl9Packages {
+    tcl9.0 tcl9.0-dev tcl9.0-thread critcl tcllib gcc libc6-dev zip strace
+    procps
+}
+set tcl9Suite  trixie
+set tcl9Mirror http://deb.debian.org/debian
+
+proc Hshell {} {
+    return " script ?arg ...?\n\tBuild, then run script with this Tcl and\
+        the build first on auto_path\n\t(TCLLIBPATH), in the checkout's root\
+        directory."
+}
+proc _shell {args} {
+    if {![llength $args]} {
+        Fail "missing script: shell script ?arg ...?"
+    }
+    set args [lassign $args script]
+    Build
+    cd $::selfdir
+    WithTclLibPath [file join $::selfdir $::libdir] {
+        set status [Run [info nameofexecutable] $script {*}$args]
+    }
+    exit $status
+}
+
+proc Htcl9 {} {
+    return " ?--reset? recipe ?arg ...?\n\tRun any recipe under Tcl 9.0\
+        (tclsh9.0) in a Debian 13 root made\n\twith debootstrap on first use\
+        and kept in .tcl9/root (--reset\n\tremakes it); the checkout is\
+        bind-mounted at the same path, and\n\tthe Tcl 9 build goes to\
+        lib-tcl9/. E.g. tcl9 test, tcl9 shell x.tcl."
+}
+proc _tcl9 {args} {
+    global selfdir
+    set reset 0
+    if {[lindex $args 0] eq "--reset"} {
+        set reset 1
+        set args [lrange $args 1 end]
+    }
+    if {![llength $args]} {
+        Fail "missing recipe: tcl9 ?--reset? recipe ?arg ...?"
+    }
+    if {[package vsatisfies [info patchlevel] 9-]} {
+        # Already Tcl 9 (a Debian 13 machine, or inside the root).
+        _[lindex $args 0] {*}[lrange $args 1 end]
+        return
+    }
+    set root [file join $selfdir .tcl9 root]
+    Tcl9Root $root $reset
+    set status [Tcl9Run $root $args]
+    exit $status
+}
+
+# Tcl9Root --
+#
+#	Makes the Debian 13 root with debootstrap unless it is there and
+#	holds the packages asked for (the list is written into it last, so
+#	an interrupted debootstrap is redone).
+
+proc Tcl9Root {root reset} {
+    global tcl9Packages tcl9Suite tcl9Mirror
+    set stamp [file join $root .mmap-tcl9]
+    set want [lsort $tcl9Packages]
+    if {!$reset && [file exists $stamp] && [Cat $stamp] eq "$want\n"} {
+        return
+    }
+    if {[exec id -u] != 0} {
+        Fail "the tcl9 recipe makes a Debian 13 root and chroots into it:\
+            run it as root"
+    }
+    set debootstrap [auto_execok debootstrap]
+    if {$debootstrap eq ""} {
+        foreach dir {/usr/sbin /sbin} {
+            if {[file executable [file join $dir debootstrap]]} {
+                set debootstrap [file join $dir debootstrap]
+            }
+        }
+    }
+    if {$debootstrap eq ""} {
+        Fail "debootstrap not found: install the Debian package debootstrap"
+    }
+    # Never delete through a mount (runs mount the checkout inside, in
+    # namespaces of their own, but a root left by hand may have some).
+    if {[llength [Tcl9Mounts $root]]} {
+        Fail "cannot remake [Relative $root]: still mounted there:\
+            [join [Tcl9Mounts $root] {, }]"
+    }
+    file delete -force $root
+    file mkdir $root
+    Say "Making the Tcl 9 root: debootstrap $tcl9Suite into\
+        [Relative $root] (a few minutes)"
+    set log [file join [file dirname $root] debootstrap.log]
+    if {[catch {
+        exec {*}$debootstrap --variant=minbase \
+            --include=[join $tcl9Packages ,] $tcl9Suite $root $tcl9Mirror \
+            > $log 2>@1
+    }]} {
+        set tail [lrange [split [string trim [Cat $log]] \n] end-5 end]
+        Fail "debootstrap of Debian $tcl9Suite from $tcl9Mirror failed\
+            (is the archive reachable?); the end of [Relative $log]:\n\
+            [join $tail \n]"
+    }
+    WriteFile $stamp "$want\n"
+    Say "Made the Tcl 9 root: [exec chroot $root tclsh9.0 << \
+        {puts "Tcl [info patchlevel], critcl [package require critcl]"}]"
+}
+
+# Tcl9Run --
+#
+#	Runs "tclsh9.0 build.tcl recipe ?arg ...?" in the root, in a mount
+#	namespace of its own (unshare): the checkout bind-mounted at its own
+#	path (so that every path the tests print is the same inside and
+#	out), /proc and /dev mounted.  The mounts exist only for that
+#	process tree and vanish with it, so runs may overlap and nothing is
+#	left mounted.  Of the environment, only what the tests read is
+#	passed (CI, MMAP_TEST_TIMEOUT, MMAP_DIFF_SEQUENCES).
+
+proc Tcl9Run {root recipeArgs} {
+    global selfdir
+    set inside [file join $root {*}[lrange [file split $selfdir] 1 end]]
+    file mkdir $inside
+    set envVars {PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin
+        HOME=/root LANG=C.UTF-8}
+    foreach var {CI MMAP_TEST_TIMEOUT MMAP_DIFF_SEQUENCES} {
+        if {[info exists ::env($var)]} {
+            lappend envVars $var=$::env($var)
+        }
+    }
+    set command "cd [ShQuote $selfdir] && exec tclsh9.0 build.tcl\
+        [join [lmap a $recipeArgs {ShQuote $a}]]"
+    set script [join [list \
+        "set -e" \
+        "mount --bind [ShQuote $selfdir] [ShQuote $inside]" \
+        "mount -t proc proc [ShQuote [file join $root proc]]" \
+        "mount --rbind /dev [ShQuote [file join $root dev]]" \
+        "exec chroot [ShQuote $root] /usr/bin/env -i\
+            [join [lmap v $envVars {ShQuote $v}]] /bin/sh -c\
+            [ShQuote $command]"] \n]
+    return [Run unshare --mount --propagation private /bin/sh -c $script]
+}
+
+# Tcl9Mounts: the mount points at or below root, from /proc/mounts.
+
+proc Tcl9Mounts {root} {
+    set result {}
+    foreach line [split [Cat /proc/mounts] \n] {
+        set point [lindex [split $line] 1]
+        if {$point eq $root || [string match $root/* $point]} {
+            lappend result $point
+        }
+    }
+    return $result
+}
+
+# ShQuote: a word for /bin/sh, in single quotes.
+
+proc ShQuote {word} {
+    return '[string map {' '\\''} $word]'
 }
 
 # # ## ### ##### ######## ############# #####################

@@ -16,7 +16,7 @@
 # # ## ### ##### ######## ############# #####################
 ## Requirements
 
-package require Tcl 8.6
+package require Tcl 8.6-
 package require critcl 3.1
 
 # # ## ### ##### ######## ############# #####################
@@ -38,10 +38,12 @@ critcl::subject msync madvise mprotect mlock atomic {ring log}
 # # ## ### ##### ######## ############# #####################
 ## Configuration
 
-critcl::tcl 8.6
+# The stubs of the Tcl that builds: a build for 8.6 does not load into 9,
+# nor one for 9 into 8.6 (build.tcl keeps them apart, lib/ and lib-tcl9/).
+critcl::tcl [expr {[package vsatisfies [info patchlevel] 9-] ? "9.0" : "8.6"}]
 critcl::cheaders c/*.h
 critcl::csources c/*.c
-critcl::cflags -D_GNU_SOURCE
+critcl::cflags -D_GNU_SOURCE -Werror=incompatible-pointer-types
 
 # # ## ### ##### ######## ############# #####################
 ## Implementation: the mmap command
@@ -708,6 +710,7 @@ critcl::ccommand mmap::lines {clientData interp objc objv} {
     uint64_t maxLines = 1000, position, count, span, i, lineStart;
     uint64_t tooLong = 0;
     int noMemory = 0;
+    Tcl_Size made;
     unsigned char *copy = NULL;
     uint64_t copySize = 0;
     int index, ascii, batchAscii, first = 1;
@@ -798,15 +801,16 @@ critcl::ccommand mmap::lines {clientData interp objc objv} {
 	    lineObjs[i] = MmapLineObj(copy + lineStart, ends[i] - lineStart,
 		    encoding, batchAscii);
 	}
-	Tcl_ListObjReplace(NULL, listObj, INT_MAX, 0, (int) count, lineObjs);
+	Tcl_ListObjReplace(NULL, listObj, TCL_SIZE_MAX, 0, (Tcl_Size) count,
+		lineObjs);
 	position += span;
 	maxLines -= count;
     }
     ckfree(copy);
     Tcl_FreeEncoding(encoding);
 
-    Tcl_ListObjLength(NULL, listObj, &index);
-    if (index == 0 && (errorObj != NULL || tooLong > 0 || noMemory)) {
+    Tcl_ListObjLength(NULL, listObj, &made);
+    if (made == 0 && (errorObj != NULL || tooLong > 0 || noMemory)) {
 	Tcl_DecrRefCount(listObj);
 	if (errorObj != NULL) {
 	    return MmapSetFromOptions(interp, errorObj);

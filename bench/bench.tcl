@@ -31,7 +31,7 @@ exec tclsh "$0" ${1+"$@"}
 #
 # bench/report.tcl formats the results and judges the targets.
 
-package require Tcl 8.6
+package require Tcl 8.6-
 
 namespace eval ::bench {
     variable here [file dirname [file normalize [info script]]]

@@ -221,7 +221,7 @@ MmapSetFromOptions(
     Tcl_Interp *interp,
     Tcl_Obj *optionsObj)
 {
-    int count;
+    Tcl_Size count;
     Tcl_Obj **elems;
 
     Tcl_IncrRefCount(optionsObj);

@@ -27,7 +27,7 @@
 # crashes, exits non-zero without failed tests, or never prints its
 # totals counts as one failure; so does an error of this script itself.
 
-package require Tcl 8.6
+package require Tcl 8.6-
 
 namespace eval ::all {
     variable here [file dirname [file normalize [info script]]]
@@ -92,7 +92,8 @@ proc ::all::Configure {argv} {
         error "options must come in pairs: -option value ..."
     }
     set config [dict create patterns *.test nopatterns {} \
-        lib [file join $top lib] tclsh [list [info nameofexecutable]] \
+        lib [file join $top [expr {[package vsatisfies [info patchlevel] 9-]
+            ? "lib-tcl9" : "lib"}]] tclsh [list [info nameofexecutable]] \
         forward {}]
     foreach {option value} $argv {
         switch -exact -- $option {

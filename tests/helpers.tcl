@@ -13,12 +13,15 @@
 package require tcltest 2
 
 # Run standalone (tclsh tests/x.test) the package may not be on auto_path;
-# tests/all.tcl and TCLLIBPATH put the build first, so ../lib only goes last.
-if {[lsearch -exact $::auto_path \
-	[file normalize [file join [file dirname [info script]] .. lib]]] < 0} {
-    lappend ::auto_path \
-	    [file normalize [file join [file dirname [info script]] .. lib]]
-}
+# tests/all.tcl and TCLLIBPATH put the build first, so ../lib only goes last
+# (../lib-tcl9 under Tcl 9: build.tcl builds there for it).
+apply {{} {
+    set lib [file normalize [file join [file dirname [info script]] .. \
+	[expr {[package vsatisfies [info patchlevel] 9-] ? "lib-tcl9" : "lib"}]]]
+    if {[lsearch -exact $::auto_path $lib] < 0} {
+	lappend ::auto_path $lib
+    }
+}}
 
 namespace eval ::mt {
     variable created {}
