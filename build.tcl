@@ -579,15 +579,17 @@ proc InstallPaths {opts} {
 #	The first directory of auto_path that install may write into
 #	(only its existence counts when staging: the staging directory is
 #	what gets written). Skipped: Tcl's own script library, which is
-#	not for packages, and anything inside this tree (tests put lib/
-#	on auto_path through TCLLIBPATH).
+#	not for packages, anything inside this tree (tests put lib/ on
+#	auto_path through TCLLIBPATH), and anything not on the native
+#	filesystem (Tcl 9's //zipfs:/ directories, a mounted archive).
 
 proc DefaultLibDir {staging} {
     set skip [file normalize [info library]]
     foreach dir $::auto_path {
         set dir [file normalize $dir]
         if {$dir eq $skip || $dir eq $::selfdir ||
-            [Inside $dir $::selfdir] || ![file isdirectory $dir]} {
+            [Inside $dir $::selfdir] || ![file isdirectory $dir] ||
+            [lindex [file system $dir] 0] ne "native"} {
             continue
         }
         if {$staging || [file writable $dir]} {
@@ -979,11 +981,12 @@ proc _dist {args} {
 #	checkout that is what git tracks, as the work tree has it now (so
 #	a file added but not yet committed is in, and a release should be
 #	made from a clean tree). Elsewhere (an unpacked tarball) it is
-#	the tree minus build output, as .gitignore lists it.
+#	the tree minus build output, as .gitignore lists it (and the Tcl 9
+#	root of the tcl9 recipe).
 
 proc DistFiles {} {
     if {[GitTop] ne $::selfdir} {
-        set skip {.git lib .critcl dist bench/work}
+        set skip [list .git {*}$::generated .tcl9 bench/work]
         foreach page [DocPages] {
             lappend skip [file join doc $page.n] [file join doc $page.html]
         }
@@ -1212,10 +1215,10 @@ proc _check {args} {
     #    differential test runs 300 random sequences instead of 4000.
     set t [clock milliseconds]
     Build
-    Say "== valgrind memcheck: tests/all.tcl with lib/, without\
+    Say "== valgrind memcheck: tests/all.tcl with $::libdir/, without\
         [join $valgrindHeavy {, }]"
     set status [WithEnv {MMAP_DIFF_SEQUENCES 300} {
-        Run $tclsh $all -lib [file join $selfdir lib] \
+        Run $tclsh $all -lib [file join $selfdir $::libdir] \
             -tclsh [list {*}$valgrindCommand $tclsh] \
             -notfile $valgrindHeavy -skip $valgrindSkips
     }]

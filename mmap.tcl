@@ -860,4 +860,4 @@ critcl::ccommand mmap::ringlog {clientData interp objc objv} {
 if {![critcl::load]} {
     error "mmap: building or loading the C part failed"
 }
-package provide mmap 1.0
+package provide mmap 2.0

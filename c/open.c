@@ -323,7 +323,8 @@ FinishOpen(
  * InheritTextOptions --
  *
  *	Text or bytes is the source's, as access is: the new channel takes
- *	the source channel's -encoding, -translation and -eofchar, the
+ *	the source channel's -encoding, -translation, -eofchar (and on Tcl 9
+ *	-profile), the
  *	input side's where a read/write source has two.  So a source opened
  *	"rb", or configured -translation binary, gives a binary map, and a
  *	text channel a text map with the same encoding.
@@ -342,8 +343,9 @@ InheritTextOptions(
     Tcl_Channel source,
     Tcl_Channel chan)
 {
+    /* -profile exists on Tcl 9 only: on 8.6 getting it fails, skipped. */
     static const char *const names[] = {
-	"-encoding", "-translation", "-eofchar", NULL
+	"-encoding", "-translation", "-eofchar", "-profile", NULL
     };
     Tcl_DString value;
     Tcl_Obj *valueObj, *sideObj;

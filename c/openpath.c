@@ -65,7 +65,8 @@ CheckAccess(
     if (Tcl_ListObjGetElements(NULL, accessObj, &count, &words) != TCL_OK) {
 	return TCL_OK;		/* open will say what is wrong. */
     }
-    if (count == 1 && strchr(access, ' ') == NULL) {
+    /* As open tells them apart: a word starts with r, w or a. */
+    if (count == 1 && strchr("rwa", access[0]) != NULL && access[0] != '\0') {
 	if (Tcl_GetIndexFromObj(NULL, words[0], refusedWords, "", TCL_EXACT,
 		&index) == TCL_OK) {
 	    goto refused;

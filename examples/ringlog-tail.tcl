@@ -7,7 +7,10 @@
 #
 #	Run: tclsh examples/ringlog-tail.tcl   (after tclsh build.tcl build)
 
-set lib [file normalize [file join [file dirname [info script]] .. lib]]
+# The build beside this script: ../lib for Tcl 8.6, ../lib-tcl9 for Tcl 9
+# (a build for one does not load into the other).
+set lib [file normalize [file join [file dirname [info script]] .. \
+    [expr {[package vsatisfies [info patchlevel] 9-] ? "lib-tcl9" : "lib"}]]]
 if {[file isdirectory $lib]} {
     lappend auto_path $lib
 }

@@ -15,7 +15,7 @@ namespace eval ::cmdtest {
     namespace export caught cleanupMaps runChild spawnChild collect \
 	truncateFile zeros allBytes le64 le32 childHeader wrongArgs \
 	rangeError readOnlyError alignError protectedError truncatedError \
-	traceChild mark
+	systemError traceChild mark
 }
 
 # caught script ?chan ...? --
@@ -173,6 +173,19 @@ proc ::cmdtest::protectedError {verb offset} {
 proc ::cmdtest::truncatedError {verb offset} {
     list 1 "error $verb \"mmapN\": the file is truncated: no data at\
 	offset $offset" [list MMAP TRUNCATED mmapN $offset]
+}
+
+# systemError subject errno --
+#
+#	The outcome of a system call's failure with the errno named (ENOMEM,
+#	EBUSY, ...), as Tcl_PosixError reports it: "couldn't <subject>:
+#	<Tcl's text for the errno>" and {POSIX <errno> <that text>}.  The
+#	texts are the running Tcl's (mt::posixError): Tcl 9 words them as
+#	strerror does.
+
+proc ::cmdtest::systemError {subject errno} {
+    list 1 "couldn't $subject: [::mt::errnoMsg $errno]" \
+	[::mt::posixError $errno]
 }
 
 # traceChild script calls --

@@ -300,6 +300,132 @@ proc ::mt::Wake {args} {
     set ::mt::wake 1
 }
 
+# # ## ### ##### ######## What the running Tcl says
+
+# mt::posixError name, mt::errnoMsg name --
+#	The errorCode, {POSIX ENOMEM {not enough memory}}, and the message,
+#	"not enough memory", that Tcl_PosixError gives a failure with the
+#	errno named (ENOMEM, EBUSY, EIO, ...).  The texts are Tcl's own and
+#	differ between versions (Tcl 9 uses strerror's words: "cannot
+#	allocate memory"), so they are taken from the running Tcl: a
+#	reflected channel whose read fails with each errno in turn (a
+#	handler's error "-N" is errno N to the channel layer), the first
+#	whose errorCode names the errno wins.  An errno Tcl does not know is
+#	an error, so that a test cannot expect a placeholder.
+
+proc ::mt::posixError {name} {
+    variable posixErrors
+    if {![info exists posixErrors]} {
+	set posixErrors {}
+	set chan [chan create read ::mt::FailingRead]
+	try {
+	    fconfigure $chan -translation binary
+	    for {set ::mt::errno 1} {$::mt::errno < 256} {incr ::mt::errno} {
+		# EAGAIN is not an error to the channel layer: read returns
+		# nothing.
+		if {[catch {read $chan 1} msg options]} {
+		    set code [dict get $options -errorcode]
+		    if {[lindex $code 0] eq "POSIX"
+			    && ![dict exists $posixErrors [lindex $code 1]]} {
+			dict set posixErrors [lindex $code 1] $code
+		    }
+		}
+	    }
+	} finally {
+	    close $chan
+	    unset ::mt::errno
+	}
+    }
+    if {![dict exists $posixErrors $name]} {
+	error "Tcl reports no POSIX error named \"$name\""
+    }
+    return [dict get $posixErrors $name]
+}
+
+proc ::mt::errnoMsg {name} {
+    lindex [posixError $name] 2
+}
+
+namespace eval ::mt::FailingRead {
+    namespace export initialize finalize watch read
+    namespace ensemble create
+    proc initialize {chan mode} {
+	return {initialize finalize watch read}
+    }
+    proc finalize {chan} {}
+    proc watch {chan events} {}
+    proc read {chan count} {
+	error -$::mt::errno
+    }
+}
+
+# mt::genericOptions --
+#	The options of every Tcl channel, in the order fconfigure lists them
+#	(Tcl 9 adds -profile): those of a reflected channel, which has no
+#	options of its own.
+
+proc ::mt::genericOptions {} {
+    set chan [chan create read ::mt::FailingRead]
+    try {
+	return [dict keys [fconfigure $chan]]
+    } finally {
+	close $chan
+    }
+}
+
+# mt::badOption option driverOptions --
+#	Tcl's message for an unknown option given to fconfigure of a channel
+#	whose driver has the options listed (Tcl_BadChannelOption): the
+#	generic options, then the driver's, "or" before the last.  It is
+#	checked against Tcl's own message for a channel without driver
+#	options, so that a change in Tcl's wording shows here rather than as
+#	a package bug.
+
+proc ::mt::badOption {option driverOptions} {
+    set generic [genericOptions]
+    set chan [chan create read ::mt::FailingRead]
+    try {
+	catch {fconfigure $chan $option} tclsays
+    } finally {
+	close $chan
+    }
+    if {$tclsays ne [BadOption $option $generic]} {
+	error "Tcl's own message \"$tclsays\" is not of the form expected:\
+	    update mt::badOption"
+    }
+    return [BadOption $option [concat $generic $driverOptions]]
+}
+
+proc ::mt::BadOption {option options} {
+    set last [lindex $options end]
+    set list [join [lrange $options 0 end-1] ", "]
+    return "bad option \"$option\": should be one of $list, or $last"
+}
+
+# mt::bytesError value --
+#	{message errorCode} of the error for a value that is not a byte
+#	string (a character above U+00FF): Tcl's own where Tcl refuses such
+#	a value (Tcl 9's Tcl_GetBytesFromObj, here through binary encode);
+#	where Tcl silently keeps the low byte (Tcl 8.6), the package's
+#	refusal in Tcl 9's form, which DESIGN.md gives, naming the first
+#	such character.
+
+proc ::mt::bytesError {value} {
+    if {[catch {binary encode hex $value} msg options]} {
+	return [list $msg [dict get $options -errorcode]]
+    }
+    set i 0
+    foreach char [split $value ""] {
+	scan $char %c code
+	if {$code > 0xFF} {
+	    return [list [format "expected byte sequence but character %d\
+		was '%s' (U+%06X)" $i $char $code] {TCL VALUE BYTES}]
+	}
+	incr i
+    }
+    error "\"$value\" is a byte string"
+}
+
 # # ## ### ##### ######## Compilers
 
 # mt::cc --
