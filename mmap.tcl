@@ -713,7 +713,7 @@ critcl::ccommand mmap::lines {clientData interp objc objv} {
     Tcl_Size made;
     unsigned char *copy = NULL;
     uint64_t copySize = 0;
-    int index, ascii, batchAscii, first = 1;
+    int index, ascii, batchAscii, profile, badText = 0, first = 1;
 
     while (first < objc - 2 && Tcl_GetString(objv[first])[0] == '-') {
 	if (Tcl_GetIndexFromObj(interp, objv[first], options, "option", 0,
@@ -741,7 +741,8 @@ critcl::ccommand mmap::lines {clientData interp objc objv} {
 	    || MmapGetSize(interp, objv[first + 1], "offset", 0, &position)
 		    != TCL_OK
 	    || MmapChannelRange(interp, mcPtr, position, 0) != TCL_OK
-	    || MmapLinesEncoding(interp, mcPtr, encodingObj, &encoding, &ascii)
+	    || MmapLinesEncoding(interp, mcPtr, encodingObj, &encoding, &ascii,
+		    &profile)
 		    != TCL_OK) {
 	return TCL_ERROR;
     }
@@ -799,21 +800,37 @@ critcl::ccommand mmap::lines {clientData interp objc objv} {
 	batchAscii = (ascii && MmapLinesAscii(copy, span)) ? 2 : ascii;
 	for (i = 0, lineStart = 0; i < count; lineStart = ends[i++]) {
 	    lineObjs[i] = MmapLineObj(copy + lineStart, ends[i] - lineStart,
-		    encoding, batchAscii);
+		    encoding, batchAscii, profile);
+	    if (lineObjs[i] == NULL) {
+		/* Bytes the encoding refuses (Tcl 9's strict profile). */
+		badText = 1;
+		break;
+	    }
 	}
-	Tcl_ListObjReplace(NULL, listObj, TCL_SIZE_MAX, 0, (Tcl_Size) count,
+	Tcl_ListObjReplace(NULL, listObj, TCL_SIZE_MAX, 0, (Tcl_Size) i,
 		lineObjs);
-	position += span;
-	maxLines -= count;
+	position += (i == count) ? span : lineStart;
+	maxLines -= i;
+	if (badText) {
+	    break;
+	}
     }
     ckfree(copy);
     Tcl_FreeEncoding(encoding);
 
     Tcl_ListObjLength(NULL, listObj, &made);
-    if (made == 0 && (errorObj != NULL || tooLong > 0 || noMemory)) {
+    if (made == 0 && (errorObj != NULL || tooLong > 0 || noMemory
+	    || badText)) {
 	Tcl_DecrRefCount(listObj);
 	if (errorObj != NULL) {
 	    return MmapSetFromOptions(interp, errorObj);
+	}
+	if (badText) {
+	    Tcl_SetErrno(EILSEQ);
+	    Tcl_SetObjResult(interp, Tcl_ObjPrintf("error reading \"%s\":"
+		    " %s at offset %llu", mcPtr->name, Tcl_PosixError(interp),
+		    (unsigned long long) position));
+	    return TCL_ERROR;
 	}
 	if (noMemory) {
 	    return MmapPosixError(interp, ENOMEM, "read", mcPtr->name);

@@ -313,12 +313,23 @@ MmapGetBytesFromObj(
     Tcl_Obj *objPtr,
     Tcl_Size *lengthPtr)
 {
+    const unsigned char *string, *p, *end;
+    Tcl_Size length;
 #if TCL_MAJOR_VERSION >= 9
-    return Tcl_GetBytesFromObj(interp, objPtr, lengthPtr);
+    const unsigned char *bytes = Tcl_GetBytesFromObj(NULL, objPtr,
+	    lengthPtr);
+
+    /*
+     * Tcl 9 refuses such a value itself, but its message (9.0.1) quotes
+     * the rest of the string from the bad character on: word it here, the
+     * same on both versions.
+     */
+
+    if (bytes != NULL) {
+	return bytes;
+    }
 #else
     static const Tcl_ObjType *byteArrayType = NULL;
-    const unsigned char *string, *p, *end;
-    int length, ch;
 
     if (byteArrayType == NULL) {
 	byteArrayType = Tcl_GetObjType("bytearray");
@@ -327,31 +338,40 @@ MmapGetBytesFromObj(
     /*
      * A byte array without a string is bytes by construction: the common
      * case (binary format, a binary read) costs nothing more.  Otherwise
-     * the string decides: in Tcl's UTF-8, a lead byte of 0xC4 or more
-     * starts a character above U+00FF (0xC0 0x80 is its NUL).
+     * the string decides.
      */
 
-    if (objPtr->typePtr != byteArrayType || objPtr->bytes != NULL) {
-	string = (const unsigned char *) Tcl_GetStringFromObj(objPtr,
-		&length);
-	for (p = string, end = string + length; p < end; p++) {
-	    if (*p >= 0xC4) {
-		Tcl_UniChar uch = 0;
-		int size = Tcl_UtfToUniChar((const char *) p, &uch);
-		Tcl_Obj *msgObj;
+    if (objPtr->typePtr == byteArrayType && objPtr->bytes == NULL) {
+	return Tcl_GetByteArrayFromObj(objPtr, lengthPtr);
+    }
+#endif
 
-		ch = uch;
-		msgObj = Tcl_ObjPrintf("expected byte sequence but character"
-			" %d was '", Tcl_NumUtfChars((const char *) string,
-				(int) (p - string)));
-		Tcl_AppendToObj(msgObj, (const char *) p, size);
-		Tcl_AppendPrintfToObj(msgObj, "' (U+%06X)", ch);
-		Tcl_SetObjResult(interp, msgObj);
-		Tcl_SetErrorCode(interp, "TCL", "VALUE", "BYTES", NULL);
-		return NULL;
-	    }
+    /*
+     * In Tcl's UTF-8, a lead byte of 0xC4 or more starts a character above
+     * U+00FF (0xC0 0x80 is its NUL).
+     */
+
+    string = (const unsigned char *) Tcl_GetStringFromObj(objPtr, &length);
+    for (p = string, end = string + length; p < end; p++) {
+	if (*p >= 0xC4) {
+	    Tcl_UniChar ch = 0;
+	    int size = Tcl_UtfToUniChar((const char *) p, &ch);
+	    Tcl_Obj *msgObj;
+
+	    msgObj = Tcl_ObjPrintf("expected byte sequence but character"
+		    " %d was '", (int) Tcl_NumUtfChars((const char *) string,
+			    (Tcl_Size) (p - string)));
+	    Tcl_AppendToObj(msgObj, (const char *) p, size);
+	    Tcl_AppendPrintfToObj(msgObj, "' (U+%06X)", (int) ch);
+	    Tcl_SetObjResult(interp, msgObj);
+	    Tcl_SetErrorCode(interp, "TCL", "VALUE", "BYTES", NULL);
+	    return NULL;
 	}
     }
+#if TCL_MAJOR_VERSION >= 9
+    /* Not reached: Tcl 9 refused a value with no such character. */
+    return Tcl_GetBytesFromObj(interp, objPtr, lengthPtr);
+#else
     return Tcl_GetByteArrayFromObj(objPtr, lengthPtr);
 #endif
 }

@@ -16,6 +16,9 @@
  * else the channel's own.  "binary" is no encoding to Tcl: its bytes
  * are characters U+0000-U+00FF, which is what iso8859-1 makes of
  * them.  *asciiPtr tells whether pure-ASCII lines may skip decoding.
+ * *profilePtr gets the channel's -profile as encoding flags (Tcl 9: a
+ * line is decoded as the channel would read it; strict refuses bytes
+ * the encoding does not have); 0 on Tcl 8.6, which has no profiles.
  */
 
 int
@@ -24,11 +27,27 @@ MmapLinesEncoding(
     MmapChannel *mcPtr,
     Tcl_Obj *nameObj,
     Tcl_Encoding *encodingPtr,
-    int *asciiPtr)
+    int *asciiPtr,
+    int *profilePtr)
 {
     Tcl_DString ds;
     const char *name;
     int code = TCL_OK;
+
+    *profilePtr = 0;
+#ifdef TCL_ENCODING_PROFILE_STRICT
+    Tcl_DStringInit(&ds);
+    *profilePtr = TCL_ENCODING_PROFILE_STRICT;
+    if (Tcl_GetChannelOption(NULL, mcPtr->channel, "-profile", &ds)
+	    == TCL_OK) {
+	if (strcmp(Tcl_DStringValue(&ds), "tcl8") == 0) {
+	    *profilePtr = TCL_ENCODING_PROFILE_TCL8;
+	} else if (strcmp(Tcl_DStringValue(&ds), "replace") == 0) {
+	    *profilePtr = TCL_ENCODING_PROFILE_REPLACE;
+	}
+    }
+    Tcl_DStringFree(&ds);
+#endif
 
     Tcl_DStringInit(&ds);
     if (nameObj != NULL) {
@@ -52,7 +71,8 @@ MmapLinesEncoding(
 /*
  * MmapLineObj: one line, without its line ending, as a Tcl string.  ascii
  * is 2 when the whole batch is known to be ASCII, 1 when pure-ASCII
- * lines may skip decoding, 0 when every line must be decoded.
+ * lines may skip decoding, 0 when every line must be decoded.  NULL for
+ * a line the profile (MmapLinesEncoding) refuses.
  */
 
 Tcl_Obj *
@@ -60,7 +80,8 @@ MmapLineObj(
     const unsigned char *line,
     size_t length,
     Tcl_Encoding encoding,
-    int ascii)
+    int ascii,
+    int profile)
 {
     Tcl_DString ds;
     Tcl_Obj *lineObj;
@@ -69,8 +90,17 @@ MmapLineObj(
     if (ascii == 2 || (ascii == 1 && MmapLinesAscii(line, length))) {
 	return Tcl_NewStringObj((const char *) line, (int) length);
     }
+#ifdef TCL_ENCODING_PROFILE_STRICT
+    if (Tcl_ExternalToUtfDStringEx(NULL, encoding, (const char *) line,
+	    (Tcl_Size) length, profile, &ds, NULL) != TCL_OK) {
+	Tcl_DStringFree(&ds);
+	return NULL;
+    }
+#else
+    (void) profile;
     Tcl_ExternalToUtfDString(encoding, (const char *) line, (int) length,
 	    &ds);
+#endif
     lineObj = Tcl_NewStringObj(Tcl_DStringValue(&ds),
 	    Tcl_DStringLength(&ds));
     Tcl_DStringFree(&ds);

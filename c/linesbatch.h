@@ -33,9 +33,9 @@
 
 int		MmapLinesEncoding(Tcl_Interp *interp, MmapChannel *mcPtr,
 		    Tcl_Obj *nameObj, Tcl_Encoding *encodingPtr,
-		    int *asciiPtr);
+		    int *asciiPtr, int *profilePtr);
 Tcl_Obj *	MmapLineObj(const unsigned char *line, size_t length,
-		    Tcl_Encoding encoding, int ascii);
+		    Tcl_Encoding encoding, int ascii, int profile);
 Tcl_Obj *	MmapScanLines(MmapChannel *mcPtr, uint64_t position,
 		    uint64_t maxLines, uint64_t *ends, uint64_t *countPtr);
 

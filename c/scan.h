@@ -95,8 +95,14 @@ typedef int (MmapScanGrowProc)(void *clientData, uint64_t **resultsPtr,
  *	  them round.
  *	- MMAP_SCAN_COUNT: nothing is stored; only count is set.
  *
- * A fault (under the guard) leaves the outputs undefined; results then
- * holds what the growProc's caller should free, nothing more.
+ * The guard's range must cover [start, end), and for MMAP_SCAN_LINES
+ * all of [0, length): a line's bounds are looked for outside the window.
+ * A fault leaves the outputs undefined; results then holds what the
+ * caller must free (the array growProc last made), nothing more.
+ *
+ * mmap::find without -all, say, is a scan with max 1 and room for one
+ * result in a local variable; -count sets MMAP_SCAN_COUNT; -all without
+ * -max passes UINT64_MAX and a growProc that reallocs.
  */
 
 typedef struct MmapScan {

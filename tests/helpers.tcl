@@ -404,16 +404,12 @@ proc ::mt::BadOption {option options} {
 
 # mt::bytesError value --
 #	{message errorCode} of the error for a value that is not a byte
-#	string (a character above U+00FF): Tcl's own where Tcl refuses such
-#	a value (Tcl 9's Tcl_GetBytesFromObj, here through binary encode);
-#	where Tcl silently keeps the low byte (Tcl 8.6), the package's
-#	refusal in Tcl 9's form, which DESIGN.md gives, naming the first
-#	such character.
+#	string (a character above U+00FF), as DESIGN.md gives it on both
+#	Tcl versions: Tcl 9's form, naming the first such character (Tcl
+#	9.0.1's own message quotes the rest of the string from there on; the
+#	package words it itself).
 
 proc ::mt::bytesError {value} {
-    if {[catch {binary encode hex $value} msg options]} {
-	return [list $msg [dict get $options -errorcode]]
-    }
     set i 0
     foreach char [split $value ""] {
 	scan $char %c code
