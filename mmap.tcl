@@ -186,7 +186,7 @@ critcl::ccommand mmap::info {clientData interp objc objv} {
 critcl::ccode {
     #include <sys/mman.h>
     #include "atomic.h"
-    #include "search.h"
+    #include "findcmd.h"
 }
 
 critcl::ccode {
@@ -296,58 +296,11 @@ critcl::ccommand mmap::pwrite {clientData interp objc objv} {
 }
 
 critcl::ccommand mmap::find {clientData interp objc objv} {
-    MmapChannel *mcPtr;
-    MmapSearch search;
-    uint64_t start = 0, end;
-    Tcl_Obj *errorObj;
-    Tcl_Size needleLength;
-    int first = 1;
+    return MmapFindObjCmd(clientData, interp, objc, objv);
+}
 
-    static const char *const options[] = { "-last", NULL };
-    int index;
-
-    /* Channel names never start with "-": anything that does is an option. */
-    if (objc > 1 && Tcl_GetString(objv[1])[0] == '-') {
-	if (Tcl_GetIndexFromObj(interp, objv[1], options, "option", 0,
-		&index) != TCL_OK) {
-	    return TCL_ERROR;
-	}
-	first = 2;
-    }
-    if (objc < first + 2 || objc > first + 4) {
-	Tcl_WrongNumArgs(interp, 1, objv,
-		"?-last? channelId needle ?start? ?end?");
-	return TCL_ERROR;
-    }
-    if (MmapChannelGet(interp, objv[first], &mcPtr) != TCL_OK) {
-	return TCL_ERROR;
-    }
-    end = mcPtr->map.length;
-    if ((objc > first + 2 && MmapGetSize(interp, objv[first + 2], "start",
-	    0, &start) != TCL_OK)
-	    || (objc > first + 3 && MmapGetSize(interp, objv[first + 3],
-		    "end", 0, &end) != TCL_OK)
-	    || MmapChannelRange(interp, mcPtr, start, 0) != TCL_OK
-	    || MmapChannelRange(interp, mcPtr, end, 0) != TCL_OK) {
-	return TCL_ERROR;
-    }
-    search.needle = MmapGetBytesFromObj(interp, objv[first + 1],
-	    &needleLength);
-    if (search.needle == NULL) {
-	return TCL_ERROR;
-    }
-    search.needleLength = (uint64_t) needleLength;
-    search.haystack = mcPtr->map.base + start;
-    search.haystackLength = (end > start) ? end - start : 0;
-    search.last = (first == 2);
-    errorObj = MmapGuardedAccess(mcPtr, start, search.haystackLength,
-	    MMAP_PAGE_READ, "searching", MmapSearchRun, &search);
-    if (errorObj != NULL) {
-	return MmapSetFromOptions(interp, errorObj);
-    }
-    Tcl_SetObjResult(interp, Tcl_NewWideIntObj(search.found < 0 ? -1
-	    : (Tcl_WideInt) start + search.found));
-    return TCL_OK;
+critcl::ccommand mmap::grep {clientData interp objc objv} {
+    return MmapGrepObjCmd(clientData, interp, objc, objv);
 }
 
 # # ## ### ##### ######## ############# #####################

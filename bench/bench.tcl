@@ -47,17 +47,17 @@ namespace eval ::bench {
 	full {
 	    whole 268435456 random 100000 randomBig 2000 lines 2000000
 	    puts 1000000 sync 10000 atomic 1000000 mapclose 2000 reps 7
-	    irN 10000
+	    irN 10000 grepLog 104857600
 	}
 	quick {
 	    whole 67108864 random 50000 randomBig 1000 lines 500000
 	    puts 250000 sync 2000 atomic 250000 mapclose 500 reps 3
-	    irN 2000
+	    irN 2000 grepLog 33554432
 	}
 	tiny {
 	    whole 262144 random 200 randomBig 20 lines 2000
 	    puts 2000 sync 20 atomic 2000 mapclose 10 reps 1
-	    irN 0
+	    irN 0 grepLog 262144
 	}
     }
     variable cfg
@@ -108,17 +108,18 @@ proc ::bench::Main {argv} {
     try {
 	Setup
 	Say "data ready in $work"
-	WholeRead
-	FirstRead
-	RandomReads
-	Lines
-	Puts
-	Atomic
-	Find
-	MapClose
-	Rss
+	set only [dict get $opts only]
+	foreach section {
+	    WholeRead FirstRead RandomReads Lines Puts Atomic Find Grep
+	    MapClose Rss
+	} {
+	    if {$only eq "" || $section in $only} {
+		$section
+	    }
+	}
 	set ir {}
-	if {[dict get $cfg irN] > 0 && ![dict get $opts noir]} {
+	if {[dict get $cfg irN] > 0 && ![dict get $opts noir]
+		&& $only eq ""} {
 	    source [file join $here ir.tcl]
 	    set ir [::bench::ir::Run $work [dict get $cfg irN]]
 	}
@@ -141,14 +142,14 @@ proc ::bench::Main {argv} {
 #	reps, noir.
 
 proc ::bench::Options {argv} {
-    set opts {mode full out {} work {} reps {} noir 0}
+    set opts {mode full out {} work {} reps {} noir 0 only {}}
     while {[llength $argv]} {
 	set argv [lassign $argv word]
 	switch -- $word {
 	    --quick { dict set opts mode quick }
 	    --tiny  { dict set opts mode tiny }
 	    --no-ir { dict set opts noir 1 }
-	    --out - --work - --reps {
+	    --out - --work - --reps - --only {
 		if {![llength $argv]} {
 		    Usage "$word needs a value"
 		}
@@ -170,7 +171,7 @@ proc ::bench::Options {argv} {
 proc ::bench::Usage {msg} {
     puts stderr "bench.tcl: $msg"
     puts stderr "usage: tclsh bench/bench.tcl ?--quick|--tiny? ?--out FILE?\
-	?--work DIR? ?--reps N? ?--no-ir?"
+	?--work DIR? ?--reps N? ?--no-ir? ?--only SECTIONS?"
     exit 1
 }
 
@@ -978,6 +979,98 @@ proc ::bench::Find {} {
     binary scan $bytes H* hex
     Row find-py $w "Python: mmap find()" ms 1e3 \
 	[Python note find $data $hex $reps] find-read $note
+}
+
+# Search a log: mmap::grep against GNU grep (process start included), the
+# Tcl ways and CPython, on a page-cached log of realistic lines with about
+# 10% matches.  All wall clock: grep runs in another process.
+
+proc ::bench::MakeLogFile {path size} {
+    expr {srand(11)}
+    set levels {INFO INFO INFO INFO INFO DEBUG DEBUG WARN INFO ERROR}
+    set f [open $path wb]
+    fconfigure $f -buffersize 1048576
+    set written 0
+    set i 0
+    while {$written < $size} {
+	set level [lindex $levels [expr {int(rand() * 10)}]]
+	set line [format "2026-12-01T10:%02d:%02d.%03d %-5s worker-%d request\
+	    %d done in %d ms" [expr {$i / 60000 % 60}] [expr {$i / 1000 % 60}] \
+	    [expr {$i % 1000}] $level [expr {int(rand() * 32)}] $i \
+	    [expr {int(rand() * 500)}]]
+	puts $f $line
+	incr written [expr {[string length $line] + 1}]
+	incr i
+    }
+    close $f
+}
+
+proc ::bench::GrepReadLoop {path needle} {
+    set f [open $path rb]
+    set n 0
+    foreach line [split [read $f] \n] {
+	if {[string first $needle $line] >= 0} {
+	    incr n
+	}
+    }
+    close $f
+    return $n
+}
+
+proc ::bench::Grep {} {
+    variable cfg
+    variable work
+    set reps [dict get $cfg reps]
+    set log [file join $work grep.log]
+    MakeLogFile $log [dict get $cfg grepLog]
+    Track $log
+    set w "grep ERROR in a log, [Size [dict get $cfg grepLog]] (ms, wall)"
+    Say $w
+    set m [MapPath $log]
+    set want [mmap::grep -count $m ERROR]
+    mmap::grep -count -nocase $m error
+
+    set grep [auto_execok grep]
+    if {$grep ne ""} {
+	exec {*}$grep -F -c ERROR $log
+	Row grep-gnu $w "GNU grep -F -c (a process)" ms 1e3 [Times $reps {
+	    Check [exec {*}$grep -F -c ERROR $log] $want "grep -c"
+	}] grep-gnu {} wall
+    } else {
+	Row grep-gnu $w "GNU grep -F -c (a process)" ms 1e3 {} grep-gnu \
+	    "no grep" wall
+    }
+    Row grep-count $w "mmap::grep -count" ms 1e3 [Times $reps {
+	Check [mmap::grep -count $m ERROR] $want "mmap::grep -count"
+    }] grep-gnu {} wall
+    if {$grep ne ""} {
+	Row grep-gnu-i $w "GNU grep -F -i -c (a process)" ms 1e3 \
+	    [Times $reps {exec {*}$grep -F -i -c error $log}] grep-gnu {} wall
+    }
+    Row grep-count-i $w "mmap::grep -nocase -count" ms 1e3 [Times $reps {
+	mmap::grep -nocase -count $m error
+    }] grep-gnu-i {} wall
+    Row grep-tcl $w "Tcl: read + split + string first" ms 1e3 \
+	[Times $reps {
+	    Check [GrepReadLoop $log ERROR] $want "read + split"
+	}] grep-tcl {} wall
+    Row grep-count-tcl $w "mmap::grep -count (against the Tcl loop)" ms 1e3 \
+	[Times $reps {mmap::grep -count $m ERROR}] grep-tcl {} wall
+    Row grep-lines $w "mmap::grep (all matching lines as values)" ms 1e3 \
+	[Times $reps {
+	    Check [llength [mmap::grep $m ERROR]] $want "mmap::grep"
+	}] grep-tcl {} wall
+    Row grep-last $w "mmap::grep -last -max 20" ms 1e3 [Times $reps {
+	Check [llength [mmap::grep -last -max 20 $m ERROR]] 20 "-last"
+    }] grep-count {} wall
+    Row grep-find-count $w "mmap::find -count" ms 1e3 \
+	[Times $reps {mmap::find -count $m ERROR}] grep-gnu {} wall
+    close $m
+    binary scan ERROR H* hex
+    Row grep-py-find $w "Python: mmap find() loop over lines" ms 1e3 \
+	[Python note grepfind $log $hex $reps] grep-gnu $note wall
+    Row grep-py-re $w "Python: re.finditer on the mmap" ms 1e3 \
+	[Python note grepre $log $hex $reps] grep-gnu $note wall
 }
 
 # Map and close a 1 MiB file and an 8 GiB sparse one: open, mmap, close

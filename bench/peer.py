@@ -7,6 +7,9 @@ on the same files, the same offsets and the same needle.
     python3 peer.py readline FILE REPS          open, map, readline() loop
                                                 counting lines, close
     python3 peer.py find FILE NEEDLEHEX REPS    find() of the needle
+    python3 peer.py grepfind FILE NEEDLEHEX REPS  count the lines holding the
+                                                needle with a find() loop
+    python3 peer.py grepre FILE NEEDLEHEX REPS  the same with re.finditer
 
 random, slice and find keep one map open for all repetitions and warm it
 first, as the Tcl contenders do.  Output: two lines, "MODE cpu T..." and
@@ -16,6 +19,7 @@ bench.tcl measures Tcl) and on the wall clock.
 """
 
 import mmap
+import re
 import sys
 import time
 
@@ -58,6 +62,25 @@ def readline(path):
     return n
 
 
+def grep_find(m, needle):
+    """Lines holding needle: find it, then go on after its line."""
+    find, n, pos = m.find, 0, 0
+    while True:
+        at = find(needle, pos)
+        if at < 0:
+            return n
+        n += 1
+        end = find(b"\n", at + len(needle))
+        if end < 0:
+            return n
+        pos = end + 1
+
+
+def grep_re(m, needle):
+    pattern = re.compile(rb"^.*?" + re.escape(needle) + rb".*$", re.M)
+    return sum(1 for _ in pattern.finditer(m))
+
+
 def timed(reps, fn, *args):
     cpu, wall = [], []
     for _ in range(reps):
@@ -84,6 +107,12 @@ def main(argv):
         fn = random_reads if mode == "random" else slices
         fn(m, offsets)
         times = timed(reps, fn, m, offsets)
+    elif mode in ("grepfind", "grepre") and len(argv) == 5:
+        needle = bytes.fromhex(argv[3])
+        m = open_map(path)
+        fn = grep_find if mode == "grepfind" else grep_re
+        fn(m, needle)
+        times = timed(reps, fn, m, needle)
     elif mode == "find" and len(argv) == 5:
         needle = bytes.fromhex(argv[3])
         m = open_map(path)

@@ -54,6 +54,21 @@ namespace eval ::bench::report {
 		{find-read / find-mmap} >= 2 Generic
 	find-py     "find no slower than CPython's mmap find"
 		{find-py / find-mmap} >= 1 FindPyWhy
+	grep-gnu    "mmap::grep -count at least as fast as GNU grep -F -c\
+		(process start included)"
+		{grep-gnu / grep-count} >= 1 Generic
+	grep-gnu-i  "mmap::grep -nocase -count at least as fast as GNU\
+		grep -F -i -c"
+		{grep-gnu-i / grep-count-i} >= 1 Generic
+	grep-tcl    "mmap::grep -count >= 15x a read + split + string\
+		first loop"
+		{grep-tcl / grep-count-tcl} >= 15 Generic
+	grep-lines  "mmap::grep returning all matching lines >= 5x that\
+		loop"
+		{grep-tcl / grep-lines} >= 5 Generic
+	grep-last   "mmap::grep -last -max 20 >= 20x faster than a full\
+		count"
+		{grep-count / grep-last} >= 20 Generic
 	mapclose    "map+close independent of size: 8 GiB within 2x of\
 		1 MiB (time ratio)"
 		{map-8g / map-1m} <= 2 Generic
