@@ -181,6 +181,8 @@ PageOffset(
 struct FaultJudge {
     int attempts;		/* SIGBUS faults so far. */
     int changing;		/* The file's ctime moved between two. */
+    int anywhere;		/* The access may read outside its range
+				 * (MMAP_ACCESS_ANYWHERE). */
     struct timespec ctime;	/* Its ctime at the last one. */
     MmapFault kind;		/* The verdict. */
     uint64_t where;		/* Its offset. */
@@ -202,7 +204,8 @@ JudgeFault(
     if (fault == MMAP_FAULT_NONE) {
 	return 0;
     }
-    judgePtr->where = PageOffset(mcPtr, offset, addr);
+    judgePtr->where = PageOffset(mcPtr, (judgePtr->anywhere
+	    && addr < (uintptr_t) mcPtr->map.base + offset) ? 0 : offset, addr);
     if (fault != MMAP_FAULT_BUS) {
 	return 0;
     }
@@ -216,6 +219,10 @@ JudgeFault(
     lost = (end > mcPtr->map.offset) ? end - mcPtr->map.offset : 0;
     if (lost <= offset || lost - offset < count) {
 	judgePtr->where = (lost > offset) ? lost : offset;
+	return 0;
+    }
+    if (judgePtr->anywhere && lost < mcPtr->map.length) {
+	judgePtr->where = lost;		/* Read past the range, into it. */
 	return 0;
     }
     if (judgePtr->attempts++ > 0
@@ -331,7 +338,7 @@ GuardedCopy(
     const char *verb)
 {
     Tcl_Obj *errorObj = BeginAccess(mcPtr, offset, count, pageBits, verb);
-    FaultJudge judge = { 0, 0, { 0, 0 }, MMAP_FAULT_NONE, 0 };
+    FaultJudge judge = { 0, 0, 0, { 0, 0 }, MMAP_FAULT_NONE, 0 };
     uintptr_t addr;
     MmapFault fault;
 
@@ -373,14 +380,16 @@ MmapGuardedAccess(
     MmapGuardedProc *proc,
     void *clientData)
 {
-    Tcl_Obj *errorObj = BeginAccess(mcPtr, offset, count, pageBits, verb);
-    FaultJudge judge = { 0, 0, { 0, 0 }, MMAP_FAULT_NONE, 0 };
+    Tcl_Obj *errorObj = BeginAccess(mcPtr, offset, count,
+	    pageBits & ~MMAP_ACCESS_ANYWHERE, verb);
+    FaultJudge judge = { 0, 0, 0, { 0, 0 }, MMAP_FAULT_NONE, 0 };
     uintptr_t addr;
     MmapFault fault;
 
     if (errorObj != NULL) {
 	return errorObj;
     }
+    judge.anywhere = (pageBits & MMAP_ACCESS_ANYWHERE) != 0;
     do {
 	fault = MmapGuardedCall(proc, clientData, mcPtr->map.area,
 		mcPtr->map.areaLength, &addr);

@@ -26,6 +26,14 @@ Tcl_Obj *	MmapGuardedAccess(MmapChannel *mcPtr, uint64_t offset,
 		    uint64_t count, int pageBits, const char *verb,
 		    MmapGuardedProc *proc, void *clientData);
 void		MmapDropBufferedInput(MmapChannel *mcPtr);
+/*
+ * With the page bits of MmapGuardedAccess: the operation may also read
+ * outside its range (grep looks for the bounds of a matching line), so a
+ * fault is judged against the whole map; protection is still checked
+ * for the range first.
+ */
+#define MMAP_ACCESS_ANYWHERE (1 << 8)
+
 /* Smaller allocations are not tried first (MmapCanAllocate). */
 #define MMAP_ALLOC_PROBE_MIN ((uint64_t) 1 << 20)
 

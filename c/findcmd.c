@@ -207,8 +207,9 @@ RunScan(
     scanPtr->growProc = GrowResults;
     scanPtr->growData = local;
     errorObj = MmapGuardedAccess(mcPtr, argsPtr->start,
-	    argsPtr->end - argsPtr->start, MMAP_PAGE_READ, "searching",
-	    MmapScanRun, scanPtr);
+	    argsPtr->end - argsPtr->start, MMAP_PAGE_READ
+	    | ((argsPtr->flags & MMAP_SCAN_LINES) ? MMAP_ACCESS_ANYWHERE : 0),
+	    "searching", MmapScanRun, scanPtr);
     if (errorObj != NULL) {
 	return MmapSetFromOptions(interp, errorObj);
     }

@@ -12,12 +12,12 @@
  *
  *	Every scan (matches or lines, forwards or backwards, exact or
  *	nocase, stored or counted) runs on the SSE2 and on the memchr path
- *	and is compared with a naive model written from scan.h's
- *	definitions: a byte-by-byte comparison at every offset, the
- *	non-overlapping matches picked greedily from the start (or the end),
- *	lines found by walking to the '\n' on each side.  Small inputs run
- *	under all 32 combinations of flags, large ones under those the
- *	header picks.
+ *	and is compared with the naive model that scan_test.c uses too
+ *	(tests/c/scan_model.h, written from scan.h's definitions: a
+ *	byte-by-byte comparison at every offset, the non-overlapping matches
+ *	picked greedily from the start (or the end), lines found by walking
+ *	to the '\n' on each side).  Small inputs run under all 32
+ *	combinations of flags, large ones under those the header picks.
  *
  *	Build:
  *	    clang-14 -g -O1 -fsanitize=fuzzer,address,undefined
@@ -37,6 +37,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include "scan.h"
+#include "../tests/c/scan_model.h"
 
 #define MUST(cond) do {						\
     if (!(cond)) {						\
@@ -48,130 +49,6 @@
 
 #define MAX_BUFFER 8192		/* Longer inputs are cut. */
 #define HEADER 12
-
-typedef struct Case {
-    const unsigned char *buf;
-    uint64_t length, start, end;
-    const unsigned char *needle;
-    uint64_t n;
-    int flags;
-    uint64_t max;
-} Case;
-
-/*
- * The model.
- */
-
-static int
-Same(
-    unsigned char a,
-    unsigned char b,
-    int nocase)
-{
-    if (nocase) {
-	if (a >= 'A' && a <= 'Z') {
-	    a = (unsigned char) (a + 32);
-	}
-	if (b >= 'A' && b <= 'Z') {
-	    b = (unsigned char) (b + 32);
-	}
-    }
-    return a == b;
-}
-
-static int
-ModelAt(
-    const Case *c,
-    uint64_t p)
-{
-    uint64_t i;
-
-    if (p < c->start || p > c->end || c->end - p < c->n) {
-	return 0;
-    }
-    for (i = 0; i < c->n; i++) {
-	if (!Same(c->buf[p + i], c->needle[i], c->flags & MMAP_SCAN_NOCASE)) {
-	    return 0;
-	}
-    }
-    return 1;
-}
-
-static void
-ModelLine(
-    const unsigned char *buf,
-    uint64_t length,
-    uint64_t p,
-    uint64_t *startPtr,
-    uint64_t *endPtr)
-{
-    uint64_t s = p, e = p;
-
-    while (s > 0 && buf[s - 1] != '\n') {
-	s--;
-    }
-    while (e < length && buf[e] != '\n') {
-	e++;
-    }
-    *startPtr = s;
-    *endPtr = e < length ? e + 1 : length;
-}
-
-static int
-Model(
-    const Case *c,
-    uint64_t *out,
-    uint64_t *countPtr)
-{
-    static uint64_t lines[2 * (MAX_BUFFER + 1)];
-    uint64_t count = 0, nLines = 0, p, limit, s, e, i, first;
-
-    *countPtr = 0;
-    if (c->start > c->end || c->end > c->length) {
-	return MMAP_SCAN_RANGE;
-    }
-    if (c->n == 0 || c->max == 0) {
-	return MMAP_SCAN_OK;
-    }
-    if (!(c->flags & MMAP_SCAN_LINES)) {
-	if (!(c->flags & MMAP_SCAN_LAST)) {
-	    limit = c->start;
-	    for (p = c->start; p <= c->end && count < c->max; p++) {
-		if (p >= limit && ModelAt(c, p)) {
-		    out[count++] = p;
-		    limit = p + c->n;
-		}
-	    }
-	} else {
-	    limit = c->end;
-	    for (p = c->end + 1; p-- > c->start && count < c->max; ) {
-		if (p <= limit && limit - p >= c->n && ModelAt(c, p)) {
-		    out[count++] = p;
-		    limit = p;
-		}
-	    }
-	}
-	*countPtr = count;
-	return MMAP_SCAN_OK;
-    }
-    for (p = c->start; p <= c->end; p++) {
-	if (ModelAt(c, p)) {
-	    ModelLine(c->buf, c->length, p, &s, &e);
-	    if (nLines == 0 || lines[2 * nLines - 2] != s) {
-		lines[2 * nLines] = s;
-		lines[2 * nLines + 1] = e;
-		nLines++;
-	    }
-	}
-    }
-    count = nLines < c->max ? nLines : c->max;
-    first = (c->flags & MMAP_SCAN_LAST) ? nLines - count : 0;
-    for (i = 0; i < 2 * count; i++) {
-	out[i] = lines[2 * first + i];
-    }
-    *countPtr = count;
-    return MMAP_SCAN_OK;
-}
 
 /*
  * Growth by one result at a time, to the exact size.
@@ -201,15 +78,7 @@ Compare(
     int wantStatus = Model(c, want, &wantCount);
     MmapScan scan;
 
-    memset(&scan, 0, sizeof(scan));
-    scan.base = c->buf;
-    scan.length = c->length;
-    scan.start = c->start;
-    scan.end = c->end;
-    scan.needle = c->needle;
-    scan.needleLength = c->n;
-    scan.flags = c->flags;
-    scan.max = c->max;
+    CaseScan(&scan, c);
     scan.growProc = Grow;
     scan.growData = &width;
     MmapScanRun(&scan);

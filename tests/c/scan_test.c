@@ -2,9 +2,10 @@
  * scan_test.c --
  *
  *	Unit test of the search core (c/scan.c) without Tcl.  Every scan is
- *	checked against a naive model written from scan.h's definitions (a
- *	match at every offset tested byte by byte, the non-overlapping ones
- *	picked greedily, each line found by walking to its '\n's), for both
+ *	checked against the naive model in scan_model.h, shared with
+ *	fuzz/fuzz_scan.c and written from scan.h's definitions (a match at
+ *	every offset tested byte by byte, the non-overlapping ones picked
+ *	greedily, each line found by walking to its '\n's), for both
  *	the SSE2 and the memchr path, forwards and backwards, exact and
  *	nocase, matches and lines, stored and counted, with limits:
  *
@@ -35,6 +36,7 @@
 #include <unistd.h>
 #include "scan.h"
 #include "check.h"
+#include "scan_model.h"
 
 #define MAX_LENGTH 20000	/* No test buffer is longer. */
 
@@ -61,147 +63,6 @@ Below(
     uint64_t n)
 {
     return n ? Rand() % n : 0;
-}
-
-/*
- * One scan's inputs.
- */
-
-typedef struct Case {
-    const unsigned char *buf;
-    uint64_t length, start, end;
-    const unsigned char *needle;
-    uint64_t n;
-    int flags;
-    uint64_t max;
-} Case;
-
-/*
- * The model.  Folding written another way than scan.c's on purpose.
- */
-
-static int
-RefSame(
-    unsigned char a,
-    unsigned char b,
-    int nocase)
-{
-    if (a == b) {
-	return 1;
-    }
-    if (!nocase) {
-	return 0;
-    }
-    if (a >= 'A' && a <= 'Z') {
-	a = (unsigned char) (a - 'A' + 'a');
-    }
-    if (b >= 'A' && b <= 'Z') {
-	b = (unsigned char) (b - 'A' + 'a');
-    }
-    return a == b;
-}
-
-static int
-RefAt(
-    const Case *c,
-    uint64_t p)
-{
-    uint64_t i;
-
-    if (p < c->start || p > c->end || c->end - p < c->n) {
-	return 0;
-    }
-    for (i = 0; i < c->n; i++) {
-	if (!RefSame(c->buf[p + i], c->needle[i],
-		c->flags & MMAP_SCAN_NOCASE)) {
-	    return 0;
-	}
-    }
-    return 1;
-}
-
-static void
-RefLine(
-    const unsigned char *buf,
-    uint64_t length,
-    uint64_t p,
-    uint64_t *startPtr,
-    uint64_t *endPtr)
-{
-    uint64_t s = p, e = p;
-
-    while (s > 0 && buf[s - 1] != '\n') {
-	s--;
-    }
-    while (e < length && buf[e] != '\n') {
-	e++;
-    }
-    *startPtr = s;
-    *endPtr = (e < length) ? e + 1 : length;
-}
-
-/*
- * The results scan.h defines for a case: returns the status, sets *count
- * and out (two slots a line).
- */
-
-static int
-Reference(
-    const Case *c,
-    uint64_t *out,
-    uint64_t *countPtr)
-{
-    static uint64_t lines[2 * (MAX_LENGTH + 1)];
-    uint64_t count = 0, nLines = 0, p, limit, s, e, i, first;
-
-    *countPtr = 0;
-    if (c->start > c->end || c->end > c->length) {
-	return MMAP_SCAN_RANGE;
-    }
-    if (c->n == 0 || c->max == 0) {
-	return MMAP_SCAN_OK;
-    }
-    if (!(c->flags & MMAP_SCAN_LINES)) {
-	if (!(c->flags & MMAP_SCAN_LAST)) {
-	    limit = c->start;	/* A match may start here or later. */
-	    for (p = c->start; p <= c->end && count < c->max; p++) {
-		if (p >= limit && RefAt(c, p)) {
-		    out[count++] = p;
-		    limit = p + c->n;
-		}
-	    }
-	} else {
-	    limit = c->end;	/* A match may end here or earlier. */
-	    for (p = c->end + 1; p-- > c->start && count < c->max; ) {
-		if (p <= limit && limit - p >= c->n && RefAt(c, p)) {
-		    out[count++] = p;
-		    limit = p;
-		}
-	    }
-	}
-	*countPtr = count;
-	return MMAP_SCAN_OK;
-    }
-
-    /* Lines: every line holding a match's first byte, once, in order. */
-    for (p = c->start; p <= c->end; p++) {
-	if (RefAt(c, p)) {
-	    RefLine(c->buf, c->length, p, &s, &e);
-	    if (nLines == 0 || lines[2 * nLines - 2] != s) {
-		lines[2 * nLines] = s;
-		lines[2 * nLines + 1] = e;
-		nLines++;
-	    }
-	}
-    }
-    count = nLines < c->max ? nLines : c->max;
-    first = (c->flags & MMAP_SCAN_LAST) ? nLines - count : 0;
-    for (i = 0; i < count; i++) {
-	out[2 * i] = lines[2 * (first + i)];
-	out[2 * i + 1] = lines[2 * (first + i) + 1];
-    }
-    *countPtr = count;
-    return MMAP_SCAN_OK;
 }
 
 /*
@@ -261,18 +122,10 @@ Agree(
 {
     static uint64_t want[2 * (MAX_LENGTH + 1)];
     uint64_t wantCount, width = (c->flags & MMAP_SCAN_LINES) ? 2 : 1, i;
-    int wantStatus = Reference(c, want, &wantCount), ok;
+    int wantStatus = Model(c, want, &wantCount), ok;
     MmapScan scan;
 
-    memset(&scan, 0, sizeof(scan));
-    scan.base = c->buf;
-    scan.length = c->length;
-    scan.start = c->start;
-    scan.end = c->end;
-    scan.needle = c->needle;
-    scan.needleLength = c->n;
-    scan.flags = c->flags;
-    scan.max = c->max;
+    CaseScan(&scan, c);
     scan.room = Below(4);
     scan.results = scan.room ? malloc(scan.room * sizeof(uint64_t)) : NULL;
     scan.growProc = Grow;
@@ -543,7 +396,7 @@ TestLineBounds(void)
 	ok = 1;
 	for (p = 0; p < length; p++) {
 	    MmapScanLine(buf, length, p, &s, &e);
-	    RefLine(buf, length, p, &ws, &we);
+	    ModelLine(buf, length, p, &ws, &we);
 	    ok &= s == ws && e == we;
 	}
 	CHECK(ok);
