@@ -1212,12 +1212,13 @@ proc _check {args} {
 
     # 2. valgrind memcheck on the normal build.  Its children (the tests'
     #    own child processes) run natively: --trace-children=no.  The
-    #    differential test runs 300 random sequences instead of 4000.
+    #    differential test runs 300 random sequences instead of 4000, and
+    #    grep.test's 40 random buffers instead of 400.
     set t [clock milliseconds]
     Build
     Say "== valgrind memcheck: tests/all.tcl with $::libdir/, without\
         [join $valgrindHeavy {, }]"
-    set status [WithEnv {MMAP_DIFF_SEQUENCES 300} {
+    set status [WithEnv {MMAP_DIFF_SEQUENCES 300 MMAP_GREP_BUFFERS 40} {
         Run $tclsh $all -lib [file join $selfdir $::libdir] \
             -tclsh [list {*}$valgrindCommand $tclsh] \
             -notfile $valgrindHeavy -skip $valgrindSkips
@@ -1420,7 +1421,7 @@ proc Tcl9Root {root reset} {
 #	out), /proc and /dev mounted.  The mounts exist only for that
 #	process tree and vanish with it, so runs may overlap and nothing is
 #	left mounted.  Of the environment, only what the tests read is
-#	passed (CI, MMAP_TEST_TIMEOUT, MMAP_DIFF_SEQUENCES).
+#	passed (CI, MMAP_TEST_TIMEOUT, MMAP_DIFF_SEQUENCES, MMAP_GREP_BUFFERS).
 
 proc Tcl9Run {root recipeArgs} {
     global selfdir
@@ -1428,7 +1429,7 @@ proc Tcl9Run {root recipeArgs} {
     file mkdir $inside
     set envVars {PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin
         HOME=/root LANG=C.UTF-8}
-    foreach var {CI MMAP_TEST_TIMEOUT MMAP_DIFF_SEQUENCES} {
+    foreach var {CI MMAP_TEST_TIMEOUT MMAP_DIFF_SEQUENCES MMAP_GREP_BUFFERS} {
         if {[info exists ::env($var)]} {
             lappend envVars $var=$::env($var)
         }
