@@ -109,6 +109,7 @@ proc ::bench::Main {argv} {
 	Setup
 	Say "data ready in $work"
 	set only [dict get $opts only]
+	dict set cfg only $only
 	foreach section {
 	    WholeRead FirstRead RandomReads Lines Puts Atomic Find Grep
 	    MapClose Rss

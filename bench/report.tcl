@@ -587,8 +587,10 @@ proc ::bench::report::Markdown {cfg machine rows ir elapsed} {
     set mode [dict get $cfg mode]
     set md {}
     lappend md "# mmap benchmark results" ""
+    set only [expr {[dict exists $cfg only] ? [dict get $cfg only] : ""}]
     lappend md "A $mode run of `tclsh bench/bench.tcl[expr {$mode eq "full"
-	? "" : " --$mode"}]` (also `tclsh build.tcl bench`), $elapsed s,\
+	? "" : " --$mode"}][expr {$only eq "" ? "" : " --only [list $only]"}]`\
+	(also `tclsh build.tcl bench`), $elapsed s,\
 	[dict get $machine date].  Every figure is the median of\
 	[dict get $cfg reps] repetitions (min-max beside it) of the time the\
 	measuring thread spent on a processor (Tcl: /proc/thread-self/schedstat;\
