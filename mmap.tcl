@@ -41,8 +41,10 @@ critcl::subject msync madvise mprotect mlock atomic {ring log}
 # The stubs of the Tcl that builds: a build for 8.6 does not load into 9,
 # nor one for 9 into 8.6 (build.tcl keeps them apart, lib/ and lib-tcl9/).
 critcl::tcl [expr {[package vsatisfies [info patchlevel] 9-] ? "9.0" : "8.6"}]
-critcl::cheaders c/*.h
-critcl::csources c/*.c
+# The ring log has a folder of its own (c/ringlog/internal.h says how its
+# files are layered).
+critcl::cheaders c/*.h c/ringlog/*.h
+critcl::csources c/*.c c/ringlog/*.c
 critcl::cflags -D_GNU_SOURCE -Werror=incompatible-pointer-types
 
 # # ## ### ##### ######## ############# #####################
@@ -817,7 +819,7 @@ critcl::ccommand mmap::lines {clientData interp objc objv} {
 ## Implementation: the ring log
 
 critcl::ccode {
-    #include "ringlogcmd.h"
+    #include "tclcmd.h"
 }
 
 critcl::ccommand mmap::ringlog {clientData interp objc objv} {
@@ -830,4 +832,4 @@ critcl::ccommand mmap::ringlog {clientData interp objc objv} {
 if {![critcl::load]} {
     error "mmap: building or loading the C part failed"
 }
-package provide mmap 2.0
+package provide mmap 2.1

@@ -47,17 +47,17 @@ namespace eval ::bench {
 	full {
 	    whole 268435456 random 100000 randomBig 2000 lines 2000000
 	    puts 1000000 sync 10000 atomic 1000000 mapclose 2000 reps 7
-	    irN 10000 grepLog 104857600
+	    irN 10000 grepLog 104857600 queue 10000
 	}
 	quick {
 	    whole 67108864 random 50000 randomBig 1000 lines 500000
 	    puts 250000 sync 2000 atomic 250000 mapclose 500 reps 3
-	    irN 2000 grepLog 33554432
+	    irN 2000 grepLog 33554432 queue 2000
 	}
 	tiny {
 	    whole 262144 random 200 randomBig 20 lines 2000
 	    puts 2000 sync 20 atomic 2000 mapclose 10 reps 1
-	    irN 0 grepLog 262144
+	    irN 0 grepLog 262144 queue 200
 	}
     }
     variable cfg
@@ -73,6 +73,7 @@ if {![info exists env(TCLLIBPATH)]} {
 }
 package require mmap
 source [file join $::bench::here report.tcl]
+source [file join $::bench::here queue.tcl]
 
 # # ## ### ##### ######## ############# #####################
 ## Driver
@@ -111,7 +112,7 @@ proc ::bench::Main {argv} {
 	set only [dict get $opts only]
 	dict set cfg only $only
 	foreach section {
-	    WholeRead FirstRead RandomReads Lines Puts Atomic Find Grep
+	    WholeRead FirstRead RandomReads Lines Puts Queue Atomic Find Grep
 	    MapClose Rss
 	} {
 	    if {$only eq "" || $section in $only} {

@@ -2,8 +2,11 @@
 #
 #	Follow a ring log while another process writes it, like "tail -f":
 #	a child tclsh appends a record every 100 ms for about two seconds;
-#	this process polls the log with [after] and prints each new record
-#	as it arrives.  The log is a temporary file, removed at the end.
+#	this process asks the log to [notify] it from the event loop when
+#	records arrive (no polling: a watcher thread sleeps in the kernel
+#	until an append wakes it), prints each new record, and commits how
+#	far it got in a named cursor, so that a follower restarted later
+#	would resume there.  The log is a temporary file, removed at the end.
 #
 #	Run: tclsh examples/ringlog-tail.tcl   (after tclsh build.tcl build)
 
@@ -20,11 +23,10 @@ close [file tempfile path mmap-ringlog-tail.log]
 mmap::ringlog create $path -size 65536 -force
 
 # The follower opens the log before the writer starts, so that it sees
-# every record: it starts at the next sequence number.
+# every record: it starts where its cursor says (a new log: the next
+# record), and notify fires for what is appended from now on.
 set log [mmap::ringlog open $path -readonly]
-set next [lindex [$log bounds] 1]
 set seen 0
-set deadline [expr {[clock milliseconds] + 10000}]
 
 # The writer: 20 records, 100 ms apart.  It finds mmap where we did.
 set writer [string map [list @AUTO@ [list $auto_path] @PATH@ [list $path]] {
@@ -39,22 +41,23 @@ set writer [string map [list @AUTO@ [list $auto_path] @PATH@ [list $path]] {
 }]
 set child [open |[list [info nameofexecutable] << $writer 2>@1] r]
 
-# Every 50 ms, print what came after the last record seen.
-proc poll {} {
-    global log next seen deadline done
+# Print what came after the last record seen, and commit the position.
+proc follow {} {
+    global log seen done
+    set next [$log cursor tail]
     foreach {seq message} [$log read -from $next] {
 	puts "#$seq $message"
 	set next [expr {$seq + 1}]
 	incr seen
     }
-    if {$seen >= 20 || [clock milliseconds] > $deadline} {
+    $log cursor tail $next
+    if {$seen >= 20} {
 	set done 1
-	return
     }
-    after 50 poll
 }
 
-after 0 poll
+$log notify follow
+after 10000 {set done timeout}
 vwait done
 
 $log close

@@ -12,8 +12,9 @@
  *	The lock tests look inside the handle (ringlogInt.h) to take the
  *	lock as a writer in mid-append would.
  *
- *	Build: gcc -D_GNU_SOURCE -Ic c/ringlog.c c/ringlog_*.c c/guard.c
- *		tests/c/ringlog_test.c -lpthread -o ringlog_test
+ *	Build: gcc -D_GNU_SOURCE -Ic -Ic/ringlog c/ringlog/[a-s]*.c
+ *		c/ringlog/w*.c c/guard.c tests/c/ringlog_test.c -lpthread
+ *		-o ringlog_test
  *	Run: ./ringlog_test ?directory?   (a temporary directory by default)
  *	Prints "N passed, 0 failed" and exits 0 when all is well.
  *
@@ -39,7 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "ringlog.h"
-#include "ringlogInt.h"
+#include "internal.h"
 #include "check.h"
 
 static char dir[256];
@@ -266,12 +267,16 @@ TestCreateOpen(void)
 	    " the header alone needs 4096") == 0);
 
     CHECK(MmapRinglogCreate(Path("v.log"), 8192, 1, &err) == 0);
-    value = 2;
+    value = 3;
     Patch(Path("v.log"), 16, &value, 4);
     CHECK(MmapRinglogOpen(Path("v.log"), 0, &err) == NULL
 	    && err.status == MMAP_RINGLOG_VERSION);
-    CHECK(strcmp(err.detail, "format version 2 is not supported (this"
-	    " library reads version 1)") == 0);
+    CHECK(strcmp(err.detail, "format version 3 is not supported (this"
+	    " library reads versions 1 to 2)") == 0);
+    value = 0;
+    Patch(Path("v.log"), 16, &value, 4);
+    CHECK(MmapRinglogOpen(Path("v.log"), 0, &err) == NULL
+	    && err.status == MMAP_RINGLOG_VERSION);
 
     CHECK(MmapRinglogCreate(Path("bo.log"), 8192, 1, &err) == 0);
     value = 0x04030201;
@@ -1260,6 +1265,74 @@ TestLockLostPage(void)
     CHECK(RunChild(LoseHeader, Path("lp.log"), 5000) == 0);
 }
 
+/*
+ * Downgrade --
+ *	Makes a new log a version 1 file, as mmap 1.x and 2.0 wrote them:
+ *	the version and the header checksum; the bytes from 512 on are
+ *	already zero in a log that nobody has waited on or named a cursor
+ *	in.  Also "ringlog_test v1 path", for tests/ringqueue.test.
+ */
+
+static int
+Downgrade(
+    const char *path)
+{
+    unsigned char header[64];
+    uint32_t version = 1, crc;
+    int fd = open(path, O_RDWR);
+
+    if (fd < 0 || pread(fd, header, sizeof(header), 0)
+	    != (ssize_t) sizeof(header)) {
+	perror(path);
+	return 2;
+    }
+    memcpy(header + 16, &version, 4);
+    crc = MmapRinglogCrc32c(0, header, 60);
+    memcpy(header + 60, &crc, 4);
+    if (pwrite(fd, header, sizeof(header), 0) != (ssize_t) sizeof(header)) {
+	perror(path);
+	return 2;
+    }
+    close(fd);
+    return 0;
+}
+
+/*
+ * TestVersion1 --
+ *	A version 1 file opens, reports version 1, and does everything a
+ *	version 2 file does: append, read, wait, named cursors.
+ */
+
+static void
+TestVersion1(void)
+{
+    MmapRinglogMessage msg = { "one", 3 };
+    MmapRinglogError err;
+    MmapRinglogInfo info;
+    MmapRinglog *logPtr;
+    uint64_t seq = 0;
+    int found = 0;
+
+    CHECK(MmapRinglogCreate(Path("v1.log"), 8192, 1, &err) == 0);
+    CHECK(Downgrade(Path("v1.log")) == 0);
+    logPtr = MmapRinglogOpen(Path("v1.log"), 0, &err);
+    CHECK(logPtr != NULL);
+    if (logPtr == NULL) {
+	return;
+    }
+    CHECK(MmapRinglogGetInfo(logPtr, &info, &err) == 0 && info.version == 1);
+    CHECK(MmapRinglogAppend(logPtr, 1, &msg, &seq, &err) == 0 && seq == 1);
+    CHECK(MmapRinglogWait(logPtr, NULL, 0, 0, &seq, &err) == 0 && seq == 2);
+    CHECK(MmapRinglogWait(logPtr, NULL, 2, 10, &seq, &err)
+	    == MMAP_RINGLOG_TIMEOUT);
+    CHECK(MmapRinglogSetCursor(logPtr, "c", 1, 2, &err) == 0);
+    CHECK(MmapRinglogGetCursor(logPtr, "c", 1, &seq, &found, &err) == 0
+	    && found && seq == 2);
+    CHECK(ReadAll(logPtr, 0, 10, NULL) == 0 && got.count == 1
+	    && strcmp(got.msgs[0], "one") == 0);
+    MmapRinglogClose(logPtr);
+}
+
 int
 main(
     int argc,
@@ -1269,6 +1342,9 @@ main(
 
     if (argc == 3 && strcmp(argv[1], "poison") == 0) {
 	return Poison(argv[2]);
+    }
+    if (argc == 3 && strcmp(argv[1], "v1") == 0) {
+	return Downgrade(argv[2]);
     }
     if (argc > 1) {
 	snprintf(dir, sizeof(dir), "%s", argv[1]);
@@ -1293,6 +1369,7 @@ main(
     TestLockInitDied();
     TestLockNotRecoverable();
     TestLockLostPage();
+    TestVersion1();
     GotReset();
     if (argc <= 1) {
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);

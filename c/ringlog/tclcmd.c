@@ -1,10 +1,11 @@
 /*
- * ringlogcmd.c --
+ * tclcmd.c --
  *
  *	The Tcl face of the ring log: "mmap::ringlog create|open", and the
- *	command of each open log (append, read, bounds, stats, sync, close).
- *	Argument parsing and error reporting only; the log itself is in
- *	ringlog*.c.  Messages are byte arrays both ways, so any bytes go in
+ *	command of each open log (append, bounds, stats, sync, close; read
+ *	and cursors are in tclread.c, notify in tclnotify.c).  Argument
+ *	parsing and error reporting only; the log itself is in the files
+ *	below (internal.h).  Messages are byte arrays both ways, so any bytes go in
  *	and come back out unchanged; a log opened with -encoding converts
  *	text messages to that encoding on the way in and back on the way
  *	out.
@@ -13,23 +14,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include "ringlogcmd.h"
-#include "ringlog.h"
-#include "errors.h"
-
-/*
- * One open log, the clientData of its command.  The command is deleted by
- * "close", by renaming it to {}, or with its interpreter; the delete proc
- * releases the log in every case.
- */
-
-typedef struct RinglogCmd {
-    MmapRinglog *logPtr;	/* The log. */
-    Tcl_Command token;		/* Its command. */
-    Tcl_Obj *pathObj;		/* The path it was opened by, for stats. */
-    Tcl_Encoding encoding;	/* -encoding, or NULL: messages are bytes. */
-    char name[48];		/* "::mmap::ringlogN", for messages. */
-} RinglogCmd;
+#include "tclcmd.h"
+#include "tclint.h"
 
 static unsigned ringlogCounter = 0;
 
@@ -39,21 +25,10 @@ static void	LogDeleteProc(ClientData clientData);
 static int	LogObjCmd(ClientData clientData, Tcl_Interp *interp,
 		    int objc, Tcl_Obj *const objv[]);
 static int	OpenCmd(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[]);
-static int	ReadCmd(Tcl_Interp *interp, RinglogCmd *cmdPtr, int objc,
-		    Tcl_Obj *const objv[]);
-static int	ReadVisit(void *clientData, uint64_t seq,
-		    const unsigned char *bytes, size_t length);
 static int	GetMessages(Tcl_Interp *interp, RinglogCmd *cmdPtr,
 		    int objc, Tcl_Obj *const objv[],
 		    MmapRinglogMessage *messages, Tcl_DString *texts);
 
-/* What ReadVisit collects into, and how it decodes. */
-typedef struct ReadState {
-    Tcl_Obj *listObj;		/* {seq message ...} */
-    Tcl_Encoding encoding;	/* The log's, or NULL for bytes. */
-} ReadState;
-static int	SetLogError(Tcl_Interp *interp, const char *name,
-		    const char *verb, const MmapRinglogError *errPtr);
 static int	StatsCmd(Tcl_Interp *interp, RinglogCmd *cmdPtr);
 
 /*
@@ -164,7 +139,7 @@ CreateCmd(
     }
     if (MmapRinglogCreate(nativePath, size, force, &err)
 	    != MMAP_RINGLOG_OK) {
-	return SetLogError(interp, Tcl_GetString(objv[2]), "create", &err);
+	return RlTclError(interp, Tcl_GetString(objv[2]), "create", &err);
     }
     return TCL_OK;
 
@@ -237,12 +212,14 @@ OpenCmd(
     }
     logPtr = MmapRinglogOpen(nativePath, readOnly, &err);
     if (logPtr == NULL) {
-	SetLogError(interp, Tcl_GetString(objv[2]), "open", &err);
+	RlTclError(interp, Tcl_GetString(objv[2]), "open", &err);
 	goto error;
     }
 
     cmdPtr = (RinglogCmd *) ckalloc(sizeof(RinglogCmd));
     cmdPtr->logPtr = logPtr;
+    cmdPtr->interp = interp;
+    cmdPtr->notifierPtr = NULL;
     cmdPtr->encoding = encoding;
     cmdPtr->pathObj = objv[2];
     Tcl_IncrRefCount(cmdPtr->pathObj);
@@ -275,7 +252,8 @@ OpenCmd(
  *	None.
  *
  * Side effects:
- *	Unmaps and closes the file, frees the command's data.
+ *	Stops notify, unmaps and closes the file, frees the command's
+ *	data.
  *
  *----------------------------------------------------------------------
  */
@@ -286,6 +264,7 @@ LogDeleteProc(
 {
     RinglogCmd *cmdPtr = clientData;
 
+    RlNotifyStop(cmdPtr);
     MmapRinglogClose(cmdPtr->logPtr);
     Tcl_DecrRefCount(cmdPtr->pathObj);
     if (cmdPtr->encoding != NULL) {
@@ -301,7 +280,11 @@ LogDeleteProc(
  *
  *	The command of one log:
  *	    $log append message ?message ...?	-> seq of the last one
- *	    $log read ?-from seq? ?-count n?	-> {seq message ...}
+ *	    $log read ?-from seq? ?-count n? ?-last n? ?-wait ms?
+ *						-> {seq message ...}
+ *	    $log cursor name ?seq?		-> a named position
+ *	    $log cursors				-> {name seq ...}
+ *	    $log notify ?script?		-> run script on appends
  *	    $log bounds				-> {oldestSeq nextSeq}
  *	    $log stats				-> dict
  *	    $log sync				-> flush to disk
@@ -324,10 +307,11 @@ LogObjCmd(
     Tcl_Obj *const objv[])
 {
     static const char *const subcommands[] = {
-	"append", "bounds", "close", "read", "stats", "sync", NULL
+	"append", "bounds", "close", "cursor", "cursors", "notify", "read",
+	"stats", "sync", NULL
     };
-    enum { SUB_APPEND, SUB_BOUNDS, SUB_CLOSE, SUB_READ, SUB_STATS,
-	SUB_SYNC };
+    enum { SUB_APPEND, SUB_BOUNDS, SUB_CLOSE, SUB_CURSOR, SUB_CURSORS,
+	SUB_NOTIFY, SUB_READ, SUB_STATS, SUB_SYNC };
     RinglogCmd *cmdPtr = clientData;
     MmapRinglogMessage staticMessages[8], *messages;
     Tcl_DString staticTexts[8], *texts;
@@ -393,13 +377,18 @@ LogObjCmd(
 	    return TCL_ERROR;
 	}
 	if (status != MMAP_RINGLOG_OK) {
-	    return SetLogError(interp, cmdPtr->name, "writing", &err);
+	    return RlTclError(interp, cmdPtr->name, "writing", &err);
 	}
 	Tcl_SetObjResult(interp, Tcl_NewWideIntObj((Tcl_WideInt) seq));
 	return TCL_OK;
     }
-    if (index == SUB_READ) {
-	return ReadCmd(interp, cmdPtr, objc, objv);
+    switch (index) {
+    case SUB_READ:
+	return RlReadCmd(interp, cmdPtr, objc, objv);
+    case SUB_CURSOR:
+	return RlCursorCmd(interp, cmdPtr, objc, objv);
+    case SUB_NOTIFY:
+	return RlNotifyCmd(interp, cmdPtr, objc, objv);
     }
     if (objc != 2) {
 	Tcl_WrongNumArgs(interp, 2, objv, NULL);
@@ -409,7 +398,7 @@ LogObjCmd(
     case SUB_BOUNDS:
 	if (MmapRinglogGetInfo(cmdPtr->logPtr, &info, &err)
 		!= MMAP_RINGLOG_OK) {
-	    return SetLogError(interp, cmdPtr->name, "reading", &err);
+	    return RlTclError(interp, cmdPtr->name, "reading", &err);
 	}
 	pair[0] = Tcl_NewWideIntObj((Tcl_WideInt) info.oldestSeq);
 	pair[1] = Tcl_NewWideIntObj((Tcl_WideInt) info.nextSeq);
@@ -418,105 +407,17 @@ LogObjCmd(
     case SUB_CLOSE:
 	Tcl_DeleteCommandFromToken(interp, cmdPtr->token);
 	return TCL_OK;
+    case SUB_CURSORS:
+	return RlCursorsCmd(interp, cmdPtr);
     case SUB_STATS:
 	return StatsCmd(interp, cmdPtr);
     case SUB_SYNC:
 	if (MmapRinglogSync(cmdPtr->logPtr, &err) != MMAP_RINGLOG_OK) {
-	    return SetLogError(interp, cmdPtr->name, "sync", &err);
+	    return RlTclError(interp, cmdPtr->name, "sync", &err);
 	}
 	return TCL_OK;
     }
     return TCL_OK;
-}
-
-/*
- *----------------------------------------------------------------------
- *
- * ReadCmd, ReadVisit --
- *
- *	"$log read ?-from seq? ?-count n?": the records with sequence
- *	numbers from seq on (default: the oldest), at most n of them
- *	(default: all), oldest first.  ReadVisit adds one record to the
- *	result list.
- *
- * Results:
- *	A standard Tcl result: a flat list {seq message seq message ...}.
- *
- * Side effects:
- *	None.
- *
- *----------------------------------------------------------------------
- */
-
-static int
-ReadCmd(
-    Tcl_Interp *interp,
-    RinglogCmd *cmdPtr,
-    int objc,
-    Tcl_Obj *const objv[])
-{
-    static const char *const options[] = { "-from", "-count", NULL };
-    enum { O_FROM, O_COUNT };
-    MmapRinglogError err;
-    ReadState state;
-    Tcl_Obj *listObj;
-    uint64_t from = 0, count = UINT64_MAX;
-    int i, index;
-
-    for (i = 2; i < objc; i += 2) {
-	if (Tcl_GetIndexFromObj(interp, objv[i], options, "option", 0,
-		&index) != TCL_OK) {
-	    return TCL_ERROR;
-	}
-	if (i + 1 >= objc) {
-	    Tcl_WrongNumArgs(interp, 2, objv, "?-from seq? ?-count n?");
-	    return TCL_ERROR;
-	}
-	if (MmapGetSize(interp, objv[i + 1],
-		(index == O_FROM) ? "sequence number" : "count", 0,
-		(index == O_FROM) ? &from : &count) != TCL_OK) {
-	    return TCL_ERROR;
-	}
-    }
-
-    listObj = Tcl_NewListObj(0, NULL);
-    Tcl_IncrRefCount(listObj);
-    state.listObj = listObj;
-    state.encoding = cmdPtr->encoding;
-    if (MmapRinglogRead(cmdPtr->logPtr, from, count, ReadVisit, &state,
-	    NULL, &err) != MMAP_RINGLOG_OK) {
-	Tcl_DecrRefCount(listObj);
-	return SetLogError(interp, cmdPtr->name, "reading", &err);
-    }
-    Tcl_SetObjResult(interp, listObj);
-    Tcl_DecrRefCount(listObj);
-    return TCL_OK;
-}
-
-static int
-ReadVisit(
-    void *clientData,
-    uint64_t seq,
-    const unsigned char *bytes,
-    size_t length)
-{
-    ReadState *statePtr = clientData;
-    Tcl_Obj *messageObj;
-    Tcl_DString text;
-
-    if (statePtr->encoding == NULL) {
-	messageObj = Tcl_NewByteArrayObj(bytes, (Tcl_Size) length);
-    } else {
-	Tcl_ExternalToUtfDString(statePtr->encoding, (const char *) bytes,
-		(Tcl_Size) length, &text);
-	messageObj = Tcl_NewStringObj(Tcl_DStringValue(&text),
-		Tcl_DStringLength(&text));
-	Tcl_DStringFree(&text);
-    }
-    Tcl_ListObjAppendElement(NULL, statePtr->listObj,
-	    Tcl_NewWideIntObj((Tcl_WideInt) seq));
-    Tcl_ListObjAppendElement(NULL, statePtr->listObj, messageObj);
-    return 0;
 }
 
 /*
@@ -604,7 +505,7 @@ StatsCmd(
 
     if (MmapRinglogGetInfo(cmdPtr->logPtr, &info, &err)
 	    != MMAP_RINGLOG_OK) {
-	return SetLogError(interp, cmdPtr->name, "reading", &err);
+	return RlTclError(interp, cmdPtr->name, "reading", &err);
     }
     dictObj = Tcl_NewDictObj();
     PUT("path", cmdPtr->pathObj);
@@ -618,6 +519,8 @@ StatsCmd(
     PUT("oldest", WIDE(info.oldestSeq));
     PUT("next", WIDE(info.nextSeq));
     PUT("readonly", Tcl_NewBooleanObj(info.readOnly));
+    PUT("cursors", WIDE(info.cursors));
+    PUT("waiters", WIDE(info.waiters));
 #undef PUT
 #undef WIDE
     Tcl_SetObjResult(interp, dictObj);
@@ -627,7 +530,7 @@ StatsCmd(
 /*
  *----------------------------------------------------------------------
  *
- * SetLogError --
+ * RlTclError --
  *
  *	Turns a failure of the core into a Tcl error.  "name" is the path
  *	(create, open) or the log command (the others); "verb" names what
@@ -642,14 +545,15 @@ StatsCmd(
  *	    format	{MMAP RINGLOG <KIND>}, "cannot open ring log ..."
  *	    CORRUPT	{MMAP RINGLOG CORRUPT}
  *	    LOCK	{MMAP RINGLOG LOCK}, "couldn't lock ring log ..."
+ *	    REPLACED	{MMAP RINGLOG REPLACED}
  *	    READONLY	{MMAP MODE}
  *	    FAULT	{MMAP TRUNCATED|PROTECTED <log> <offset>}
  *
  *----------------------------------------------------------------------
  */
 
-static int
-SetLogError(
+int
+RlTclError(
     Tcl_Interp *interp,
     const char *name,
     const char *verb,
@@ -673,6 +577,11 @@ SetLogError(
 	Tcl_SetObjResult(interp, Tcl_ObjPrintf(
 		"couldn't lock ring log \"%s\": %s", name, errPtr->detail));
 	Tcl_SetErrorCode(interp, "MMAP", "RINGLOG", "LOCK", NULL);
+	return TCL_ERROR;
+    case MMAP_RINGLOG_REPLACED:
+	Tcl_SetObjResult(interp, Tcl_ObjPrintf("ring log \"%s\" was replaced"
+		" by \"mmap::ringlog create -force\": open it again", name));
+	Tcl_SetErrorCode(interp, "MMAP", "RINGLOG", "REPLACED", NULL);
 	return TCL_ERROR;
     default:
 	break;

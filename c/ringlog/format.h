@@ -1,8 +1,9 @@
 /*
- * ringlog_format.h --
+ * format.h --
  *
- *	The ring log's file format, version 1, as C: the header page, the
- *	cursor blocks, the record header, and the arithmetic of the circle.
+ *	The ring log's file format, version 2, as C: the header page, the
+ *	cursor blocks, the waiting words, the named cursors, the record
+ *	header, and the arithmetic of the circle.
  *	doc/ringlog.man describes the same format for users; where the two
  *	disagree, this file is right and the manual has a bug.
  *
@@ -17,6 +18,18 @@
 
 #ifndef MMAP_RINGLOG_FORMAT_H
 #define MMAP_RINGLOG_FORMAT_H
+
+/*
+ * Versions.  Version 2 adds, in bytes of the header page that version 1
+ * left zero and never touched, the waiting words (RL_WAIT_OFFSET) and
+ * the named cursors (RL_NAMED_OFFSET); zero is their empty state, so a
+ * version 1 file is a version 2 file with nobody waiting and no named
+ * cursors, and this library uses it as one.  The version number tells
+ * the libraries that predate it to keep out: they would append without
+ * waking the readers that wait.
+ */
+
+#define RL_VERSION_MIN	1	/* The oldest format this code reads. */
 
 #include <pthread.h>
 #include <stddef.h>
@@ -41,12 +54,49 @@
  * page, in bytes that version 1 always left zero, followed by a word that
  * says it is ready.  The mutex is the C library's business, not the
  * format's: whoever opens the file while no one else has it open
- * initialises it afresh (ringlog_lock.c says why).
+ * initialises it afresh (lock.c says why).
  */
 
 #define RL_LOCK_OFFSET	384
 #define RL_LOCK_SIZE	128	/* The mutex, then lockReady. */
 #define RL_LOCK_READY	UINT64_C(0x314B434F4C676F4C)	/* "LogLOCK1" */
+
+/*
+ * The waiting words (version 2), on a cache line of their own: appenders
+ * read "waiters" after every append and touch the rest only when it is
+ * not zero (wait.c).
+ */
+
+#define RL_WAIT_OFFSET	512
+
+typedef struct WaitWords {
+    uint32_t wake;		/* The futex word: bumped by an append that
+				 * finds waiters, and by a forced create
+				 * replacing the file. */
+    uint32_t waiters;		/* Handles registered to sleep on wake. */
+    uint32_t replaced;		/* Non-zero once "create -force" has put
+				 * another file in this one's place. */
+    uint32_t reserved[13];	/* Zero. */
+} WaitWords;
+
+/*
+ * The named cursors (version 2): durable read positions shared by all
+ * processes, one 64-byte slot each from RL_NAMED_OFFSET to the end of
+ * the header page.  A slot is in use when "length" is not zero and its
+ * checksum holds; slots are claimed under an OFD lock (named.c).
+ */
+
+#define RL_NAMED_OFFSET	1024
+#define RL_NAMED_SLOTS	48
+#define RL_NAME_MAX	32
+
+typedef struct NamedCursor {
+    uint64_t seq;		/* The stored position. */
+    uint32_t length;		/* Bytes of name; 0: the slot is free. */
+    uint32_t crc;		/* CRC-32C(salt, length, name). */
+    char name[RL_NAME_MAX];	/* The name's bytes, zero-padded. */
+    uint64_t reserved[2];	/* Zero. */
+} NamedCursor;
 
 /*
  * The Rl* functions and data are shared between the ring log's files
@@ -68,7 +118,7 @@ typedef struct CursorBlock {
     uint32_t pad;		/* Zero. */
 } CursorBlock;
 
-/* The start of the header page; the rest of the page is zero. */
+/* The header page. */
 typedef struct FileHeader {
     char magic[16];		/* rlMagic. */
     uint32_t version;		/* MMAP_RINGLOG_FORMAT. */
@@ -94,6 +144,10 @@ typedef struct FileHeader {
     } lock;
     uint64_t lockReady;		/* RL_LOCK_READY once the mutex is
 				 * initialised; 0 while it is being. */
+    WaitWords wait;		/* Version 2: waiting (wait.c). */
+    unsigned char pad4[RL_NAMED_OFFSET - RL_WAIT_OFFSET
+	    - sizeof(WaitWords)];
+    NamedCursor named[RL_NAMED_SLOTS];	/* Version 2: named.c. */
 } FileHeader;
 
 /* The header of every record and skip marker. */
@@ -117,7 +171,13 @@ _Static_assert(sizeof(pthread_mutex_t) <= RL_LOCK_SIZE - 8,
 	"the mutex must fit the lock area");
 _Static_assert(offsetof(FileHeader, lockReady)
 	== RL_LOCK_OFFSET + RL_LOCK_SIZE - 8, "header layout");
-_Static_assert(sizeof(FileHeader) == RL_LOCK_OFFSET + RL_LOCK_SIZE,
+_Static_assert(sizeof(WaitWords) == 64, "waiting words layout");
+_Static_assert(offsetof(FileHeader, wait) == RL_WAIT_OFFSET,
+	"header layout");
+_Static_assert(sizeof(NamedCursor) == 64, "named cursor layout");
+_Static_assert(offsetof(FileHeader, named) == RL_NAMED_OFFSET,
+	"header layout");
+_Static_assert(sizeof(FileHeader) == MMAP_RINGLOG_HEADER_SIZE,
 	"header layout");
 _Static_assert(sizeof(FileHeader) <= MMAP_RINGLOG_HEADER_SIZE,
 	"header layout");
@@ -167,6 +227,8 @@ uint32_t	RlHeadCrc(uint32_t saltCrc, const RecordHeader *rhPtr);
 uint32_t	RlDataCrc(uint32_t saltCrc, uint64_t seq, const void *bytes,
 		    size_t length);
 uint32_t	RlBlockCrc(uint32_t saltCrc, const Cursors *cPtr);
+uint32_t	RlNameCrc(uint32_t saltCrc, uint32_t length,
+		    const char *name);
 
 /*
  * Whole headers: the page of a new log, and the checks at open.

@@ -1,5 +1,5 @@
 /*
- * ringlog_write.c --
+ * write.c --
  *
  *	The writers' side of the ring log: append, and publishing the
  *	cursors.
@@ -10,7 +10,7 @@
  *	end of the area, a skip marker fills the rest (if a record header
  *	fits there) and the record goes to the start of the next lap.
  *
- * Writers take turns through the writers' lock (ringlog_lock.c), held
+ * Writers take turns through the writers' lock (lock.c), held
  *	for one append call.  Under it an append (1) makes room: it walks
  *	the oldest records that the new one will overwrite and publishes
  *	cursors with the tail past them, (2) writes the record, payload
@@ -36,7 +36,7 @@
  */
 
 #include <string.h>
-#include "ringlogInt.h"
+#include "internal.h"
 
 /* Arguments and results of the guarded append. */
 typedef struct AppendCall {
@@ -162,6 +162,11 @@ AppendProc(
     RlUnlock(logPtr);
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     callPtr->locked = 0;
+
+    /* Outside the lock: the wake-up is nobody else's business. */
+    if (callPtr->lastSeq != 0) {
+	RlWakeWaiters(logPtr);
+    }
 }
 
 /*

@@ -1,5 +1,5 @@
 /*
- * ringlogcmd.h --
+ * tclcmd.h --
  *
  *	The Tcl face of the ring log (ringlog.h): the mmap::ringlog command
  *	and the log commands it makes.

@@ -1,16 +1,22 @@
 /*
- * ringlogInt.h --
+ * internal.h --
  *
- *	What the ring log's files share: the handle, the walk over the
- *	records, and the functions that one file defines for the others.
+ *	What the ring log's C files share: the handle, the walk over the
+ *	records, and the functions that one file defines for those above
+ *	it.  The files are layered one way; each calls only files of the
+ *	layers below its own:
  *
- *	    ringlog_format.c	checksums, the header page and its checks
- *	    ringlog_lock.c	the writers' lock: a robust mutex in the file
- *	    ringlog_write.c	append, publishing the cursors
- *	    ringlog_read.c	the cursor snapshot, read, crossing damage
- *	    ringlog.c		create, open, close, info, sync, errors
+ *	    tclcmd.c tclread.c		the Tcl command of a log (Tcl)
+ *	    tclnotify.c			$log notify: the watcher thread (Tcl)
+ *	    log.c			create, open, close, info, sync
+ *	    read.c write.c named.c	read, append, named cursors
+ *	    lock.c wait.c		the writers' lock; waiting and waking
+ *	    walk.c control.c		cursor snapshot and walk; the
+ *					writable header page
+ *	    format.c			the format and its checksums
+ *	    error.c			errors, and the fault guard
  *
- *	Private to the ring log, and free of Tcl like the rest of it.
+ *	Private to the ring log, and free of Tcl below tclnotify.c.
  */
 
 #ifndef MMAP_RINGLOG_INT_H
@@ -19,14 +25,15 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "guard.h"
 #include "ringlog.h"
-#include "ringlog_format.h"
+#include "format.h"
 
 struct MmapRinglog {
     int fd;			/* Read/write, or read-only.  A writable
 				 * one holds a shared flock(2) for as long
-				 * as the log is open (ringlog_lock.c). */
+				 * as the log is open (lock.c). */
     int readOnly;		/* Opened -readonly: never writes. */
     int version;		/* The file's format version. */
     unsigned char *base;	/* The mapping of the whole file. */
@@ -44,7 +51,14 @@ struct MmapRinglog {
 				 * there instead of walking from the tail. */
     pthread_mutex_t lockImage;	/* The writers' lock as this handle last
 				 * took it, to undo the lock should its
-				 * page vanish (ringlog_lock.c). */
+				 * page vanish (lock.c). */
+    int headerWritable;		/* The header page is mapped writable
+				 * (control.c): always, unless read-only. */
+    int ctlFd;			/* A descriptor open for writing: fd, or
+				 * for a read-only handle the one opened
+				 * by RlWritableHeader; -1 before. */
+    unsigned idleWakes;		/* Wake-ups in a row that found nobody
+				 * asleep (wait.c). */
 };
 
 /*
@@ -65,7 +79,7 @@ typedef struct Walk {
 
 #pragma GCC visibility push(hidden)
 
-/* ringlog.c: errors, and the fault guard around the mapping. */
+/* error.c: errors, and the fault guard around the mapping. */
 void		RlClearError(MmapRinglogError *errPtr);
 int		RlPosixError(MmapRinglogError *errPtr, int errorNum,
 		    const char *call);
@@ -75,18 +89,30 @@ int		RlFormatError(MmapRinglogError *errPtr,
 int		RlGuarded(MmapRinglog *logPtr, MmapGuardedProc *proc,
 		    void *clientData, MmapRinglogError *errPtr);
 
-/* ringlog_lock.c: the writers' lock. */
+/* walk.c: the reader side of the cursors, and the walk. */
+int		RlLoadCursors(MmapRinglog *logPtr, Cursors *cPtr,
+		    MmapRinglogError *errPtr);
+uint64_t	RlSettle(Walk *walkPtr, uint64_t position,
+		    RecordHeader *rhPtr);
+
+/* control.c: the header page, writable for readers too. */
+int		RlWritableHeader(MmapRinglog *logPtr,
+		    MmapRinglogError *errPtr);
+int		RlRangeLock(int fd, int type, off_t start, int wait);
+
+/* lock.c: the writers' lock. */
 int		RlLockInit(pthread_mutex_t *mutexPtr);
 int		RlLockAttach(MmapRinglog *logPtr, MmapRinglogError *errPtr);
 int		RlLock(MmapRinglog *logPtr, MmapRinglogError *errPtr);
 void		RlUnlock(MmapRinglog *logPtr);
 void		RlUnlockAfterFault(MmapRinglog *logPtr);
 
-/* ringlog_read.c: the reader side of the cursors, and the walk. */
-int		RlLoadCursors(MmapRinglog *logPtr, Cursors *cPtr,
-		    MmapRinglogError *errPtr);
-uint64_t	RlSettle(Walk *walkPtr, uint64_t position,
-		    RecordHeader *rhPtr);
+/* named.c: named cursors. */
+int		RlCountNamed(MmapRinglog *logPtr);
+
+/* wait.c: waking the readers that wait, from an append. */
+void		RlWakeWaiters(MmapRinglog *logPtr);
+void		RlMarkReplaced(int fd);
 
 #pragma GCC visibility pop
 

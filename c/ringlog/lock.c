@@ -1,5 +1,5 @@
 /*
- * ringlog_lock.c --
+ * lock.c --
  *
  *	The writers' lock of a ring log: a pthread mutex, process-shared and
  *	robust, in the header page of the file (FileHeader.lock).  Taking
@@ -13,7 +13,7 @@
  *	held.  The dead writer cannot have left anything to repair: it
  *	changed the cursors only by whole flips of gen, and the bytes it
  *	wrote past the head are ignored by readers and overwritten by the
- *	next append (ringlog_write.c).  So the new holder marks the mutex
+ *	next append (write.c).  So the new holder marks the mutex
  *	consistent and carries on.  ENOTRECOVERABLE, which only a foreign
  *	program can cause (by releasing an owner-dead mutex unmarked), is
  *	MMAP_RINGLOG_LOCK; the cure is the one below.
@@ -73,7 +73,7 @@
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
-#include "ringlogInt.h"
+#include "internal.h"
 
 #define ATTACH_TRIES	200	/* Starts over at open, 0.1-2 ms apart. */
 

@@ -1,11 +1,9 @@
 /*
- * ringlog.c --
+ * log.c --
  *
- *	The ring log (see ringlog.h): create, open, close, info and sync,
- *	the errors, and the fault guard around every access to a mapping.
- *	The rest lives by concern (ringlogInt.h lists the files): the format
- *	in ringlog_format.c, the writers' lock in ringlog_lock.c, append in
- *	ringlog_write.c, read in ringlog_read.c.
+ *	The ring log (see ringlog.h) as a whole: create, open, close, info
+ *	and sync.  The rest lives by concern, in the layers below this one
+ *	(internal.h lists them).
  *
  *	A log is one file, mapped shared in full: a header page and a data
  *	area used as a circle of variable-length, checksummed records.  Its
@@ -28,11 +26,14 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
-#include "ringlogInt.h"
+#include "internal.h"
 
 typedef struct InfoCall {
     MmapRinglog *logPtr;
     Cursors cursors;
+    uint32_t waiters;		/* The waiting words, for stats. */
+    uint32_t replaced;
+    int named;			/* Named cursors in use. */
     MmapRinglogError *errPtr;
 } InfoCall;
 
@@ -40,123 +41,6 @@ static void	InfoProc(void *clientData);
 static uint64_t	NewSalt(const struct timeval *nowPtr);
 static int	ReadHeaderPage(int fd, unsigned char *buf, size_t want,
 		    size_t *donePtr, MmapRinglogError *errPtr);
-
-/*
- *----------------------------------------------------------------------
- *
- * RlClearError, RlPosixError, RlFormatError, MmapRinglogStatusName --
- *
- *	Fill in an MmapRinglogError, and name a status for error codes.
- *
- * Results:
- *	The status set (RlPosixError: MMAP_RINGLOG_POSIX); the name, or
- *	NULL for a status that has none.
- *
- * Side effects:
- *	Writes *errPtr.
- *
- *----------------------------------------------------------------------
- */
-
-void
-RlClearError(
-    MmapRinglogError *errPtr)
-{
-    errPtr->status = MMAP_RINGLOG_OK;
-    errPtr->errorNum = 0;
-    errPtr->call = NULL;
-    errPtr->fault = MMAP_FAULT_NONE;
-    errPtr->offset = 0;
-    errPtr->detail[0] = '\0';
-}
-
-int
-RlPosixError(
-    MmapRinglogError *errPtr,
-    int errorNum,
-    const char *call)
-{
-    errPtr->status = MMAP_RINGLOG_POSIX;
-    errPtr->errorNum = errorNum;
-    errPtr->call = call;
-    return MMAP_RINGLOG_POSIX;
-}
-
-int
-RlFormatError(
-    MmapRinglogError *errPtr,
-    MmapRinglogStatus status,
-    const char *format,
-    ...)
-{
-    va_list args;
-
-    va_start(args, format);
-    vsnprintf(errPtr->detail, sizeof(errPtr->detail), format, args);
-    va_end(args);
-    errPtr->status = status;
-    return status;
-}
-
-const char *
-MmapRinglogStatusName(
-    MmapRinglogStatus status)
-{
-    /*
-     * Only the statuses that a script sees as {MMAP RINGLOG <word>}; the
-     * others become POSIX, MMAP MODE, MMAP RANGE or MMAP TRUNCATED.
-     */
-
-    switch (status) {
-    case MMAP_RINGLOG_NOTLOG:	 return "NOTLOG";
-    case MMAP_RINGLOG_SHORT:	 return "SHORT";
-    case MMAP_RINGLOG_BYTEORDER: return "BYTEORDER";
-    case MMAP_RINGLOG_VERSION:	 return "VERSION";
-    case MMAP_RINGLOG_CORRUPT:	 return "CORRUPT";
-    case MMAP_RINGLOG_SIZE:	 return "SIZE";
-    case MMAP_RINGLOG_TOOBIG:	 return "TOOBIG";
-    case MMAP_RINGLOG_LOCK:	 return "LOCK";
-    default:			 return NULL;
-    }
-}
-
-/*
- *----------------------------------------------------------------------
- *
- * RlGuarded --
- *
- *	Runs one operation on the mapping under the fault guard.
- *
- * Results:
- *	MMAP_RINGLOG_OK when the operation ran to its end (it reports its
- *	own status in *errPtr), or MMAP_RINGLOG_FAULT.
- *
- * Side effects:
- *	Whatever proc does.
- *
- *----------------------------------------------------------------------
- */
-
-int
-RlGuarded(
-    MmapRinglog *logPtr,
-    MmapGuardedProc *proc,
-    void *clientData,
-    MmapRinglogError *errPtr)
-{
-    uintptr_t addr = 0;
-    MmapFault fault;
-
-    fault = MmapGuardedCall(proc, clientData, logPtr->base,
-	    logPtr->mapLength, &addr);
-    if (fault != MMAP_FAULT_NONE) {
-	errPtr->status = MMAP_RINGLOG_FAULT;
-	errPtr->fault = fault;
-	errPtr->offset = (uint64_t) (addr - (uintptr_t) logPtr->base);
-	return MMAP_RINGLOG_FAULT;
-    }
-    return MMAP_RINGLOG_OK;
-}
 
 /*
  *----------------------------------------------------------------------
@@ -193,7 +77,7 @@ MmapRinglogCreate(
     char *tmpPath = NULL;
     size_t done;
     ssize_t got;
-    int fd = -1, err;
+    int fd = -1, oldFd = -1, err;
     const char *call;
 
     RlClearError(errPtr);
@@ -248,6 +132,15 @@ MmapRinglogCreate(
     RlInitHeader((FileHeader *) page, fileSize - MMAP_RINGLOG_HEADER_SIZE,
 	    NewSalt(&now), (uint64_t) now.tv_sec * 1000000
 	    + (uint64_t) now.tv_usec);
+
+    /*
+     * The first open initialises the mutex again anyway (it finds the new
+     * file open nowhere else), and reports a failure.
+     */
+
+    if (RlLockInit(&((FileHeader *) page)->lock.mutex) == 0) {
+	((FileHeader *) page)->lockReady = RL_LOCK_READY;
+    }
     for (done = 0; done < MMAP_RINGLOG_HEADER_SIZE; done += (size_t) got) {
 	got = pwrite(fd, page + done, MMAP_RINGLOG_HEADER_SIZE - done,
 		(off_t) done);
@@ -269,10 +162,21 @@ MmapRinglogCreate(
     fd = -1;
 
     if (force) {
+	/*
+	 * Whoever waits on the old log must hear that appends now go
+	 * elsewhere: open it before the rename, mark it after.
+	 */
+
+	oldFd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (rename(tmpPath, path) != 0) {
 	    err = errno;
 	    call = "create";
 	    goto failed;
+	}
+	if (oldFd >= 0) {
+	    RlMarkReplaced(oldFd);
+	    close(oldFd);
+	    oldFd = -1;
 	}
     } else {
 	if (link(tmpPath, path) != 0) {
@@ -289,6 +193,9 @@ MmapRinglogCreate(
   failed:
     if (fd >= 0) {
 	close(fd);
+    }
+    if (oldFd >= 0) {
+	close(oldFd);
     }
     if (tmpPath != NULL) {
 	unlink(tmpPath);
@@ -356,7 +263,7 @@ MmapRinglogOpen(
     FileHeader *hdrPtr;
     InfoCall call;
     struct stat st;
-    size_t want, done;
+    size_t want, done = 0;
     void *base;
     int fd, err;
 
@@ -410,6 +317,8 @@ MmapRinglogOpen(
     }
     hdrPtr = (FileHeader *) buf;
     logPtr->fd = fd;
+    logPtr->ctlFd = readOnly ? -1 : fd;
+    logPtr->headerWritable = !readOnly;
     logPtr->readOnly = readOnly;
     logPtr->version = (int) hdrPtr->version;
     logPtr->base = base;
@@ -492,6 +401,9 @@ MmapRinglogClose(
     MmapRinglog *logPtr)
 {
     munmap(logPtr->base, logPtr->mapLength);
+    if (logPtr->ctlFd >= 0 && logPtr->ctlFd != logPtr->fd) {
+	close(logPtr->ctlFd);
+    }
     close(logPtr->fd);
     free(logPtr->scratch);
     free(logPtr);
@@ -541,8 +453,11 @@ MmapRinglogGetInfo(
     infoPtr->records = cPtr->nextSeq - cPtr->tailSeq;
     infoPtr->bytes = cPtr->head - cPtr->tail;
     infoPtr->wraps = cPtr->head / logPtr->dataSize;
+    infoPtr->waiters = call.waiters;
+    infoPtr->cursors = (uint64_t) call.named;
     infoPtr->version = logPtr->version;
     infoPtr->readOnly = logPtr->readOnly;
+    infoPtr->replaced = (call.replaced != 0);
     return MMAP_RINGLOG_OK;
 }
 
@@ -551,8 +466,15 @@ InfoProc(
     void *clientData)
 {
     InfoCall *callPtr = clientData;
+    WaitWords *wPtr = &callPtr->logPtr->hdrPtr->wait;
 
-    RlLoadCursors(callPtr->logPtr, &callPtr->cursors, callPtr->errPtr);
+    if (RlLoadCursors(callPtr->logPtr, &callPtr->cursors, callPtr->errPtr)
+	    != MMAP_RINGLOG_OK) {
+	return;
+    }
+    callPtr->waiters = __atomic_load_n(&wPtr->waiters, __ATOMIC_RELAXED);
+    callPtr->replaced = __atomic_load_n(&wPtr->replaced, __ATOMIC_RELAXED);
+    callPtr->named = RlCountNamed(callPtr->logPtr);
 }
 
 /*

@@ -1,13 +1,13 @@
 /*
- * ringlog_read.c --
+ * read.c --
  *
- *	The readers' side of the ring log: the snapshot of the cursors, the
- *	walk over the records, and read.
+ *	The readers' side of the ring log: read.  The snapshot of the
+ *	cursors and the walk it uses are in walk.c.
  *
  * The cursors.  head, tail, nextSeq and tailSeq change together, so they
  *	live in two cursor blocks: a writer fills the block that is not
  *	current and then makes it current by incrementing "gen" (block
- *	gen & 1) with one sequentially consistent store (ringlog_write.c).
+ *	gen & 1) with one sequentially consistent store (write.c).
  *	A reader copies the current block between two loads of gen and
  *	retries when gen moved: a seqlock.
  *
@@ -22,13 +22,13 @@
  *	header whose checksum holds and whose sequence number continues the
  *	walk.  Writers use the same walk to find the records they drop.
  *
- *	Everything here runs under the fault guard (ringlog.c).
+ *	Everything here runs under the fault guard (error.c).
  */
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "ringlogInt.h"
+#include "internal.h"
 
 typedef struct ReadCall {
     MmapRinglog *logPtr;
@@ -42,75 +42,8 @@ typedef struct ReadCall {
 
 static int	Lapped(MmapRinglog *logPtr, Cursors *cPtr, uint64_t position,
 		    MmapRinglogError *errPtr);
-static uint32_t	ReadHeader(Walk *walkPtr, uint64_t position,
-		    RecordHeader *rhPtr);
 static void	ReadProc(void *clientData);
 
-/*
- *----------------------------------------------------------------------
- *
- * RlLoadCursors --
- *
- *	Takes a consistent snapshot of the current cursor block (the reader
- *	side of the seqlock) and checks it.
- *
- * Results:
- *	MMAP_RINGLOG_OK, or MMAP_RINGLOG_CORRUPT with *errPtr filled in.
- *
- * Side effects:
- *	None.
- *
- *----------------------------------------------------------------------
- */
-
-int
-RlLoadCursors(
-    MmapRinglog *logPtr,
-    Cursors *cPtr,
-    MmapRinglogError *errPtr)
-{
-    FileHeader *hdrPtr = logPtr->hdrPtr;
-    CursorBlock *blockPtr;
-    uint64_t gen, again;
-    uint32_t crc;
-
-    do {
-	gen = __atomic_load_n(&hdrPtr->gen, __ATOMIC_ACQUIRE);
-	blockPtr = &hdrPtr->block[gen & 1];
-	cPtr->head = __atomic_load_n(&blockPtr->head, __ATOMIC_RELAXED);
-	cPtr->tail = __atomic_load_n(&blockPtr->tail, __ATOMIC_RELAXED);
-	cPtr->nextSeq = __atomic_load_n(&blockPtr->nextSeq,
-		__ATOMIC_RELAXED);
-	cPtr->tailSeq = __atomic_load_n(&blockPtr->tailSeq,
-		__ATOMIC_RELAXED);
-	crc = __atomic_load_n(&blockPtr->crc, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	again = __atomic_load_n(&hdrPtr->gen, __ATOMIC_RELAXED);
-    } while (gen != again);
-    cPtr->gen = gen;
-
-    if (crc != RlBlockCrc(logPtr->saltCrc, cPtr)) {
-	return RlFormatError(errPtr, MMAP_RINGLOG_CORRUPT,
-		"cursor block checksum mismatch");
-    }
-
-    /*
-     * Beyond the checksum, the invariants every append keeps: the records
-     * fit the area, and an empty log (tail == head) is exactly one with
-     * no sequence numbers between tailSeq and nextSeq.
-     */
-
-    if (cPtr->tail > cPtr->head
-	    || cPtr->head - cPtr->tail > logPtr->dataSize
-	    || cPtr->tailSeq == 0 || cPtr->tailSeq > cPtr->nextSeq
-	    || (cPtr->tail == cPtr->head) != (cPtr->tailSeq == cPtr->nextSeq)
-	    || cPtr->nextSeq - cPtr->tailSeq
-		    > (cPtr->head - cPtr->tail) / RL_HDR) {
-	return RlFormatError(errPtr, MMAP_RINGLOG_CORRUPT,
-		"inconsistent cursors");
-    }
-    return MMAP_RINGLOG_OK;
-}
 
 /*
  *----------------------------------------------------------------------
@@ -140,7 +73,7 @@ Lapped(
 {
     Cursors now;
 
-    /* Pairs with the fence after a writer's tail flip (ringlog_write.c). */
+    /* Pairs with the fence after a writer's tail flip (write.c). */
     __atomic_thread_fence(__ATOMIC_ACQUIRE);
     if (__atomic_load_n(&logPtr->hdrPtr->gen, __ATOMIC_RELAXED)
 	    == cPtr->gen) {
@@ -153,106 +86,6 @@ Lapped(
     return now.tail > position;
 }
 
-/*
- *----------------------------------------------------------------------
- *
- * ReadHeader --
- *
- *	Copies the header at a position where one fits before the end of
- *	the area, and judges it against the walk's bounds.
- *
- * Results:
- *	RL_KIND_RECORD or RL_KIND_SKIP for a header to believe, 0 for
- *	anything else (damage, or bytes that are not a header).
- *
- * Side effects:
- *	Fills *rhPtr.
- *
- *----------------------------------------------------------------------
- */
-
-static uint32_t
-ReadHeader(
-    Walk *walkPtr,
-    uint64_t position,
-    RecordHeader *rhPtr)
-{
-    MmapRinglog *logPtr = walkPtr->logPtr;
-    uint64_t offset = position % logPtr->dataSize;
-    uint64_t room = logPtr->dataSize - offset - RL_HDR;
-
-    memcpy(rhPtr, logPtr->area + offset, RL_HDR);
-    if (rhPtr->headCrc != RlHeadCrc(logPtr->saltCrc, rhPtr)) {
-	return 0;
-    }
-    if (rhPtr->kind == RL_KIND_SKIP) {
-	return (rhPtr->length == room) ? RL_KIND_SKIP : 0;
-    }
-    if (rhPtr->kind != RL_KIND_RECORD || rhPtr->length > room
-	    || rhPtr->seq <= walkPtr->last
-	    || rhPtr->seq >= walkPtr->nextSeq
-	    || RlRecordSize(rhPtr->length) > walkPtr->limit - position) {
-	return 0;
-    }
-    return RL_KIND_RECORD;
-}
-
-/*
- *----------------------------------------------------------------------
- *
- * RlSettle --
- *
- *	Finds the first record at or after a position: passes skip markers
- *	and lap ends, and crosses damage by scanning aligned positions for
- *	the next believable header.  The first position of a lap always
- *	holds a record, so a scan never runs past one.
- *
- * Results:
- *	The record's position with *rhPtr its header, or the walk's limit
- *	when there is none before it.
- *
- * Side effects:
- *	Counts each damaged stretch in walkPtr->damaged.
- *
- *----------------------------------------------------------------------
- */
-
-uint64_t
-RlSettle(
-    Walk *walkPtr,
-    uint64_t position,
-    RecordHeader *rhPtr)
-{
-    uint64_t dataSize = walkPtr->logPtr->dataSize;
-    uint64_t offset;
-    int scanning = 0;
-
-    while (position < walkPtr->limit) {
-	offset = position % dataSize;
-	if (dataSize - offset < RL_HDR) {
-	    position = RlNextLap(dataSize, position);
-	    scanning = 0;
-	    continue;
-	}
-	if (offset == 0) {
-	    scanning = 0;
-	}
-	switch (ReadHeader(walkPtr, position, rhPtr)) {
-	case RL_KIND_RECORD:
-	    return position;
-	case RL_KIND_SKIP:
-	    position = RlNextLap(dataSize, position);
-	    scanning = 0;
-	    continue;
-	}
-	if (!scanning) {
-	    walkPtr->damaged++;
-	    scanning = 1;
-	}
-	position += RL_ALIGN;
-    }
-    return walkPtr->limit;
-}
 
 /*
  *----------------------------------------------------------------------

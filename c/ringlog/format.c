@@ -1,15 +1,15 @@
 /*
- * ringlog_format.c --
+ * format.c --
  *
  *	The ring log's file format in code (the layout is in
- *	ringlog_format.h): CRC-32C, the checksums of headers, records and
+ *	format.h): CRC-32C, the checksums of headers, records and
  *	cursor blocks, the header page of a new log, and the checks of an
  *	existing one at open.  Nothing here touches a mapping.
  */
 
 #include <pthread.h>
 #include <string.h>
-#include "ringlogInt.h"
+#include "internal.h"
 
 const char rlMagic[16] = "TclRingLog";
 
@@ -136,12 +136,12 @@ MmapRinglogCrc32c(
 /*
  *----------------------------------------------------------------------
  *
- * RlHeadCrc, RlDataCrc, RlBlockCrc --
+ * RlHeadCrc, RlDataCrc, RlBlockCrc, RlNameCrc --
  *
  *	The checksums of the format, each seeded with the salt (saltCrc is
  *	the CRC-32C of the salt's 8 bytes): of a record header's first 20
- *	bytes, of a record's sequence number and payload, and of the four
- *	cursors of a block.
+ *	bytes, of a record's sequence number and payload, of the four
+ *	cursors of a block, and of a named cursor's length and name.
  *
  * Results:
  *	The checksum.
@@ -186,6 +186,16 @@ RlBlockCrc(
     return MmapRinglogCrc32c(saltCrc, words, sizeof(words));
 }
 
+uint32_t
+RlNameCrc(
+    uint32_t saltCrc,
+    uint32_t length,
+    const char *name)
+{
+    return MmapRinglogCrc32c(MmapRinglogCrc32c(saltCrc, &length,
+	    sizeof(length)), name, length);
+}
+
 /*
  *----------------------------------------------------------------------
  *
@@ -219,8 +229,9 @@ MmapRinglogMaxMessage(
  * RlInitHeader --
  *
  *	Fills the header of a new, empty log: the fields, their checksum,
- *	block 0 current with the first record to be number 1, and the
- *	writers' lock.
+ *	and block 0 current with the first record to be number 1.  The
+ *	waiting words and the named cursors start as zero; the writers'
+ *	lock is the creator's business (log.c).
  *
  * Results:
  *	None.
@@ -258,15 +269,6 @@ RlInitHeader(
     hdrPtr->block[0].nextSeq = hdrPtr->block[0].tailSeq = 1;
     hdrPtr->block[0].crc = RlBlockCrc(MmapRinglogCrc32c(0, &salt,
 	    sizeof(salt)), &cursors);
-
-    /*
-     * The first open initialises the mutex again anyway (it finds the new
-     * file open nowhere else), and reports a failure.
-     */
-
-    if (RlLockInit(&hdrPtr->lock.mutex) == 0) {
-	hdrPtr->lockReady = RL_LOCK_READY;
-    }
 }
 
 /*
@@ -316,10 +318,11 @@ RlCheckHeader(
 	return RlFormatError(errPtr, MMAP_RINGLOG_CORRUPT,
 		"bad byte order mark");
     }
-    if (hdr.version != MMAP_RINGLOG_FORMAT) {
+    if (hdr.version < RL_VERSION_MIN || hdr.version > MMAP_RINGLOG_FORMAT) {
 	return RlFormatError(errPtr, MMAP_RINGLOG_VERSION,
 		"format version %u is not supported (this library reads"
-		" version %d)", hdr.version, MMAP_RINGLOG_FORMAT);
+		" versions %d to %d)", hdr.version, RL_VERSION_MIN,
+		MMAP_RINGLOG_FORMAT);
     }
     if (hdr.headerCrc != MmapRinglogCrc32c(0, &hdr,
 	    offsetof(FileHeader, headerCrc))) {

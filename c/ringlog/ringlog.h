@@ -5,9 +5,10 @@
  *	header page and a data area used as a circle of variable-length,
  *	checksummed records.  Any number of processes and threads append at
  *	once; readers take no lock.  The format and the algorithms live in
- *	ringlog*.c without Tcl, so that tests/c/ringlog_test.c can drive them
- *	directly; ringlogcmd.c is the Tcl face.  doc/ringlog.man documents
- *	the format for users; ringlog_format.h is its authority.
+ *	the files of c/ringlog/ without Tcl, so that tests/c/ringlog_test.c
+ *	can drive them directly (internal.h says how they are layered);
+ *	tclcmd.c, tclread.c and tclnotify.c are the Tcl face.  doc/ringlog.man
+ *	documents the format for users; format.h is its authority.
  */
 
 #ifndef MMAP_RINGLOG_H
@@ -17,11 +18,14 @@
 #include <stdint.h>
 #include "guard.h"
 
-#define MMAP_RINGLOG_FORMAT	 1	/* The format this code reads. */
+#define MMAP_RINGLOG_FORMAT	 2	/* The format this code writes; it
+					 * reads version 1 too. */
 #define MMAP_RINGLOG_HEADER_SIZE 4096	/* The header page. */
 #define MMAP_RINGLOG_RECORD_HEADER 24	/* Bytes before each payload. */
 #define MMAP_RINGLOG_ALIGN	 8	/* Records start at multiples. */
 #define MMAP_RINGLOG_MIN_SIZE	 (MMAP_RINGLOG_HEADER_SIZE + 256)
+#define MMAP_RINGLOG_CURSORS	 48	/* Named cursors a log holds. */
+#define MMAP_RINGLOG_NAME_MAX	 32	/* Bytes in a cursor's name. */
 
 /*
  * What an operation reports.  MMAP_RINGLOG_OK is 0 so that results can be
@@ -44,8 +48,17 @@ typedef enum MmapRinglogStatus {
     MMAP_RINGLOG_READONLY,	/* Append on a log opened read-only. */
     MMAP_RINGLOG_BADSIZE,	/* Create with a size below the minimum. */
     MMAP_RINGLOG_FAULT,		/* The mapping faulted (file truncated). */
-    MMAP_RINGLOG_LOCK		/* The writers' lock is not recoverable
+    MMAP_RINGLOG_LOCK,		/* The writers' lock is not recoverable
 				 * (ENOTRECOVERABLE). */
+    MMAP_RINGLOG_TIMEOUT,	/* A wait reached its deadline. */
+    MMAP_RINGLOG_INTERRUPTED,	/* A wait was stopped, or ended by a
+				 * signal its caller wanted to see. */
+    MMAP_RINGLOG_REPLACED,	/* "create -force" replaced the file
+				 * while it was open. */
+    MMAP_RINGLOG_NAME,		/* A cursor name of 0 or more than
+				 * MMAP_RINGLOG_NAME_MAX bytes. */
+    MMAP_RINGLOG_FULL,		/* No free slot for a new named cursor. */
+    MMAP_RINGLOG_RANGE		/* A cursor position beyond nextSeq. */
 } MmapRinglogStatus;
 
 /*
@@ -88,9 +101,27 @@ typedef struct MmapRinglogInfo {
     uint64_t bytes;		/* Data area bytes they use: head - tail. */
     uint64_t wraps;		/* Times the writers went round: head /
 				 * dataSize. */
+    uint64_t waiters;		/* Handles registered to wait, in all
+				 * processes (dead ones included until an
+				 * append finds them out). */
+    uint64_t cursors;		/* Named cursors stored. */
     int version;		/* The file's format version. */
     int readOnly;		/* Opened read-only. */
+    int replaced;		/* A forced create replaced the file. */
 } MmapRinglogInfo;
+
+/*
+ * A waiter that another thread can stop (MmapRinglogWait).  interruptProc,
+ * if set, is asked after a signal interrupted the sleep: non-zero ends
+ * the wait with MMAP_RINGLOG_INTERRUPTED, zero sleeps on.
+ */
+
+typedef struct MmapRinglogWaiter {
+    int fd;			/* For the registration lock. */
+    int stop;			/* Set, then MmapRinglogWakeAll. */
+    int (*interruptProc)(void *clientData);
+    void *clientData;
+} MmapRinglogWaiter;
 
 typedef struct MmapRinglog MmapRinglog;
 
@@ -101,6 +132,10 @@ typedef struct MmapRinglog MmapRinglog;
 
 typedef int (MmapRinglogVisitProc)(void *clientData, uint64_t seq,
 	const unsigned char *bytes, size_t length);
+
+/* Called by MmapRinglogListCursors for each named cursor, in slot order. */
+typedef void (MmapRinglogCursorProc)(void *clientData, const char *name,
+	size_t length, uint64_t seq);
 
 int		MmapRinglogCreate(const char *path, uint64_t fileSize,
 		    int force, MmapRinglogError *errPtr);
@@ -117,6 +152,24 @@ int		MmapRinglogRead(MmapRinglog *logPtr, uint64_t fromSeq,
 int		MmapRinglogGetInfo(MmapRinglog *logPtr,
 		    MmapRinglogInfo *infoPtr, MmapRinglogError *errPtr);
 int		MmapRinglogSync(MmapRinglog *logPtr, MmapRinglogError *errPtr);
+int		MmapRinglogWait(MmapRinglog *logPtr,
+		    MmapRinglogWaiter *waiterPtr, uint64_t seq,
+		    int64_t timeoutMs, uint64_t *nextSeqPtr,
+		    MmapRinglogError *errPtr);
+int		MmapRinglogWaiterInit(MmapRinglog *logPtr,
+		    MmapRinglogWaiter *waiterPtr, MmapRinglogError *errPtr);
+void		MmapRinglogWaiterFree(MmapRinglogWaiter *waiterPtr);
+void		MmapRinglogWakeAll(MmapRinglog *logPtr);
+int		MmapRinglogPrepareWait(MmapRinglog *logPtr,
+		    MmapRinglogError *errPtr);
+int		MmapRinglogGetCursor(MmapRinglog *logPtr, const char *name,
+		    size_t length, uint64_t *seqPtr, int *foundPtr,
+		    MmapRinglogError *errPtr);
+int		MmapRinglogSetCursor(MmapRinglog *logPtr, const char *name,
+		    size_t length, uint64_t seq, MmapRinglogError *errPtr);
+int		MmapRinglogListCursors(MmapRinglog *logPtr,
+		    MmapRinglogCursorProc *proc, void *clientData,
+		    MmapRinglogError *errPtr);
 const char *	MmapRinglogStatusName(MmapRinglogStatus status);
 uint64_t	MmapRinglogMaxMessage(uint64_t dataSize);
 uint32_t	MmapRinglogCrc32c(uint32_t crc, const void *buf,
