@@ -56,7 +56,14 @@ typedef struct NotifyEvent {
 
 static int	DeleteFilter(Tcl_Event *evPtr, ClientData clientData);
 static int	EventProc(Tcl_Event *evPtr, int flags);
-static void	FreeNotifier(char *blockPtr);
+/* Tcl_FreeProc takes char * in Tcl 8.6, void * in Tcl 9. */
+#if TCL_MAJOR_VERSION < 9
+typedef char *FreeBlock;
+#else
+typedef void *FreeBlock;
+#endif
+
+static void	FreeNotifier(FreeBlock blockPtr);
 static void	QueueEvent(Notifier *notifierPtr);
 static void	RunScript(ClientData clientData);
 static void	ThreadExitProc(ClientData clientData);
@@ -207,7 +214,7 @@ RlNotifyStop(
 
 static void
 FreeNotifier(
-    char *blockPtr)
+    FreeBlock blockPtr)
 {
     Notifier *notifierPtr = (Notifier *) blockPtr;
 
