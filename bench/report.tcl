@@ -75,6 +75,21 @@ namespace eval ::bench::report {
 	rss         "RSS growth under 1 MiB after touching one page of an\
 		8 GiB map (KiB, file-backed)"
 		{rss-touch} < 1024 RssWhy
+	queue-append "ring log append with nobody waiting >= 2.5x puts\
+		-buffering line to a file"
+		{queue-puts-line / queue-append} >= 2.5 Generic
+	queue-median "wake-up latency, append to a read -wait return in\
+		another process: median <= 50 us"
+		{queue-wait-median} <= 50 Generic
+	queue-p99   "wake-up latency, append to a read -wait return in\
+		another process: 99th percentile <= 1 ms (us)"
+		{queue-wait-p99} <= 1000 Generic
+	queue-idle  "a reader waiting in read -wait -1 while nothing is\
+		appended: no context switch in 1 s"
+		{queue-idle-wait-switches} <= 0 Generic
+	queue-idle-notify "a reader waiting with notify while nothing is\
+		appended: no context switch in 1 s"
+		{queue-idle-notify-switches} <= 0 Generic
     }
 }
 
