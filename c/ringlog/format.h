@@ -80,6 +80,25 @@ typedef struct WaitWords {
 } WaitWords;
 
 /*
+ * The marks (version 2): where some records start, so that a read from a
+ * sequence number far from the oldest (read -last, read -from) need not
+ * walk every record before it.  A writer marks the first record that
+ * starts in each stretch of RlMarkSpan bytes, in entry (stretch number
+ * modulo RL_MARKS).  Marks are hints: a reader believes one only if the
+ * record header at its position is whole, has its sequence number and
+ * lies between the tail and the head (walk.c), so a mark torn by a
+ * writer's death, or stale, is merely passed over.
+ */
+
+#define RL_MARK_OFFSET	576
+#define RL_MARKS	28
+
+typedef struct Mark {
+    uint64_t position;		/* Absolute position of a record ... */
+    uint64_t seq;		/* ... and its sequence number. */
+} Mark;
+
+/*
  * The named cursors (version 2): durable read positions shared by all
  * processes, one 64-byte slot each from RL_NAMED_OFFSET to the end of
  * the header page.  A slot is in use when "length" is not zero and its
@@ -145,8 +164,7 @@ typedef struct FileHeader {
     uint64_t lockReady;		/* RL_LOCK_READY once the mutex is
 				 * initialised; 0 while it is being. */
     WaitWords wait;		/* Version 2: waiting (wait.c). */
-    unsigned char pad4[RL_NAMED_OFFSET - RL_WAIT_OFFSET
-	    - sizeof(WaitWords)];
+    Mark marks[RL_MARKS];	/* Version 2: hints for reads (walk.c). */
     NamedCursor named[RL_NAMED_SLOTS];	/* Version 2: named.c. */
 } FileHeader;
 
@@ -173,6 +191,8 @@ _Static_assert(offsetof(FileHeader, lockReady)
 	== RL_LOCK_OFFSET + RL_LOCK_SIZE - 8, "header layout");
 _Static_assert(sizeof(WaitWords) == 64, "waiting words layout");
 _Static_assert(offsetof(FileHeader, wait) == RL_WAIT_OFFSET,
+	"header layout");
+_Static_assert(offsetof(FileHeader, marks) == RL_MARK_OFFSET,
 	"header layout");
 _Static_assert(sizeof(NamedCursor) == 64, "named cursor layout");
 _Static_assert(offsetof(FileHeader, named) == RL_NAMED_OFFSET,
@@ -208,6 +228,14 @@ RlRecordSize(
     uint64_t length)
 {
     return RL_HDR + ((length + RL_ALIGN - 1) & ~(uint64_t) (RL_ALIGN - 1));
+}
+
+/* The stretch of the data area each mark stands for. */
+static inline uint64_t
+RlMarkSpan(
+    uint64_t dataSize)
+{
+    return (dataSize / RL_MARKS + RL_ALIGN) & ~(uint64_t) (RL_ALIGN - 1);
 }
 
 static inline uint64_t

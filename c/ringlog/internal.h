@@ -94,6 +94,8 @@ int		RlLoadCursors(MmapRinglog *logPtr, Cursors *cPtr,
 		    MmapRinglogError *errPtr);
 uint64_t	RlSettle(Walk *walkPtr, uint64_t position,
 		    RecordHeader *rhPtr);
+int		RlNearestMark(MmapRinglog *logPtr, const Cursors *cPtr,
+		    uint64_t seq, uint64_t *positionPtr, uint64_t *seqPtr);
 
 /* control.c: the header page, writable for readers too. */
 int		RlWritableHeader(MmapRinglog *logPtr,

@@ -148,6 +148,7 @@ ReadProc(
     RecordHeader rh;
     Walk walk;
     uint64_t position, found, endSeq, count = 0, damaged;
+    uint64_t markPos, markSeq;
     unsigned char *buf;
     int lapped, intact;
 
@@ -176,6 +177,12 @@ ReadProc(
 	    && logPtr->hintPos <= cursors.head) {
 	position = logPtr->hintPos;
 	walk.last = logPtr->hintSeq - 1;
+    } else if (callPtr->fromSeq > cursors.tailSeq
+	    && RlNearestMark(logPtr, &cursors, callPtr->fromSeq, &markPos,
+		    &markSeq)) {
+	/* A read far from the tail (read -last): start at a mark. */
+	position = markPos;
+	walk.last = markSeq - 1;
     }
 
     while (count < callPtr->maxCount) {

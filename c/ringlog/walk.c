@@ -179,3 +179,55 @@ RlSettle(
     }
     return walkPtr->limit;
 }
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * RlNearestMark --
+ *
+ *	The believable mark nearest before a sequence number: a record
+ *	from which a walk to seq is short.
+ *
+ * Results:
+ *	1 with *positionPtr and *seqPtr set, or 0 when no mark helps.
+ *
+ * Side effects:
+ *	None.
+ *
+ *----------------------------------------------------------------------
+ */
+
+int
+RlNearestMark(
+    MmapRinglog *logPtr,
+    const Cursors *cPtr,
+    uint64_t seq,
+    uint64_t *positionPtr,
+    uint64_t *seqPtr)
+{
+    Mark *markPtr;
+    RecordHeader rh;
+    uint64_t best = 0, position, markSeq;
+    int i;
+
+    for (i = 0; i < RL_MARKS; i++) {
+	markPtr = &logPtr->hdrPtr->marks[i];
+	markSeq = __atomic_load_n(&markPtr->seq, __ATOMIC_ACQUIRE);
+	position = __atomic_load_n(&markPtr->position, __ATOMIC_RELAXED);
+	if (markSeq <= best || markSeq > seq || markSeq < cPtr->tailSeq
+		|| markSeq >= cPtr->nextSeq || position < cPtr->tail
+		|| position >= cPtr->head || position % RL_ALIGN != 0
+		|| logPtr->dataSize - position % logPtr->dataSize < RL_HDR) {
+	    continue;
+	}
+	memcpy(&rh, logPtr->area + position % logPtr->dataSize, RL_HDR);
+	if (rh.headCrc != RlHeadCrc(logPtr->saltCrc, &rh)
+		|| rh.kind != RL_KIND_RECORD || rh.seq != markSeq) {
+	    continue;
+	}
+	best = markSeq;
+	*positionPtr = position;
+	*seqPtr = markSeq;
+    }
+    return best != 0;
+}

@@ -297,7 +297,7 @@ AppendOne(
     uint64_t size = RlRecordSize(msgPtr->length);
     uint64_t head = cPtr->head;
     uint64_t offset = head % dataSize;
-    uint64_t start, end, seq;
+    uint64_t start, end, seq, span;
     unsigned char *dst;
     RecordHeader rh;
 
@@ -352,5 +352,14 @@ AppendOne(
     cPtr->head = end;
     cPtr->nextSeq = seq + 1;
     StoreCursors(logPtr, cPtr);
+
+    /* The first record to start in its stretch gets the stretch's mark. */
+    span = RlMarkSpan(dataSize);
+    if (head == 0 || start / span != (head - 1) / span) {
+	Mark *markPtr = &logPtr->hdrPtr->marks[(start / span) % RL_MARKS];
+
+	__atomic_store_n(&markPtr->position, start, __ATOMIC_RELAXED);
+	__atomic_store_n(&markPtr->seq, seq, __ATOMIC_RELEASE);
+    }
     *seqPtr = seq;
 }

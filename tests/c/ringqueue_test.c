@@ -9,7 +9,8 @@
  *	set back by appends; named cursors: store, read back from another
  *	handle and after kill -9 of the process that stored them, the table
  *	full, names too long or empty, positions beyond the head, a read-only
- *	handle storing one.
+ *	handle storing one; reads that start at the writers' marks, which
+ *	give the same records when the marks are garbage.
  *
  *	Build: gcc -Wall -Wextra -D_GNU_SOURCE -Ic -Ic/ringlog c/ringlog/[a-s]*.c
  *		c/ringlog/w*.c c/guard.c tests/c/ringqueue_test.c -lpthread
@@ -19,6 +20,7 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -426,6 +428,116 @@ TestNamed(void)
     MmapRinglogClose(logPtr);
 }
 
+/* Collects the first record a read returns. */
+typedef struct First {
+    uint64_t seq;
+    char text[32];
+    int count;
+} First;
+
+static int
+FirstVisit(
+    void *clientData,
+    uint64_t seq,
+    const unsigned char *bytes,
+    size_t length)
+{
+    First *firstPtr = clientData;
+
+    if (firstPtr->count++ == 0) {
+	firstPtr->seq = seq;
+	snprintf(firstPtr->text, sizeof(firstPtr->text), "%.*s",
+		(int) length, (const char *) bytes);
+    }
+    return 0;
+}
+
+/*
+ * ReadsFrom --
+ *	Whether a fresh handle reading 3 records from each of many sequence
+ *	numbers gets exactly the records the model says: "m" and the
+ *	number, 5 digits, from oldest on.
+ */
+
+static int
+ReadsFrom(
+    const char *path,
+    uint64_t oldest,
+    uint64_t next)
+{
+    MmapRinglogError err;
+    MmapRinglog *logPtr;
+    First first;
+    char want[32];
+    uint64_t from, expect;
+    int ok = 1;
+
+    for (from = oldest - 3; from < next + 2; from += 97) {
+	logPtr = MmapRinglogOpen(path, 1, &err);
+	if (logPtr == NULL) {
+	    return 0;
+	}
+	memset(&first, 0, sizeof(first));
+	if (MmapRinglogRead(logPtr, from, 3, FirstVisit, &first, NULL, &err)
+		!= 0) {
+	    ok = 0;
+	}
+	expect = (from < oldest) ? oldest : from;
+	snprintf(want, sizeof(want), "m%05llu", (unsigned long long) expect);
+	if (expect >= next ? first.count != 0 : (first.count != 3
+		|| first.seq != expect || strcmp(first.text, want) != 0)) {
+	    fprintf(stderr, "from %llu: got %d records from %llu \"%s\"\n",
+		    (unsigned long long) from, first.count,
+		    (unsigned long long) first.seq, first.text);
+	    ok = 0;
+	}
+	MmapRinglogClose(logPtr);
+    }
+    return ok;
+}
+
+/*
+ * TestMarks --
+ *	Reads far from the oldest record start at a writer's mark; the
+ *	results are the same whatever the marks say, garbage included.
+ */
+
+static void
+TestMarks(void)
+{
+    MmapRinglogError err;
+    MmapRinglogInfo info;
+    MmapRinglog *logPtr;
+    char text[32];
+    uint64_t garbage[56];
+    int i, fd;
+
+    CHECK(MmapRinglogCreate(Path("m.log"), 4096 + 65536, 1, &err) == 0);
+    logPtr = MmapRinglogOpen(Path("m.log"), 0, &err);
+    CHECK(logPtr != NULL);
+    if (logPtr == NULL) {
+	return;
+    }
+    for (i = 1; i <= 5000; i++) {
+	snprintf(text, sizeof(text), "m%05d", i);
+	Append1(logPtr, text);
+    }
+    CHECK(MmapRinglogGetInfo(logPtr, &info, &err) == 0 && info.wraps > 1);
+    CHECK(ReadsFrom(Path("m.log"), info.oldestSeq, info.nextSeq));
+
+    /* Marks that lie: positions of other records, bad alignment. */
+    for (i = 0; i < 56; i += 2) {
+	garbage[i] = info.tail + (uint64_t) i * 40 + (i % 4 ? 4 : 0);
+	garbage[i + 1] = info.oldestSeq + (uint64_t) i * 7 + 1;
+    }
+    fd = open(Path("m.log"), O_WRONLY);
+    CHECK(fd >= 0 && pwrite(fd, garbage, sizeof(garbage), 576)
+	    == (ssize_t) sizeof(garbage));
+    close(fd);
+    CHECK(ReadsFrom(Path("m.log"), info.oldestSeq, info.nextSeq));
+    MmapRinglogClose(logPtr);
+}
+
 int
 main(
     int argc,
@@ -449,6 +561,7 @@ main(
     TestSignals();
     TestDeadWaiter();
     TestNamed();
+    TestMarks();
     if (argc <= 1) {
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0) {
