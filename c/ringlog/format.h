@@ -82,8 +82,8 @@ typedef struct WaitWords {
 /*
  * The marks (version 2): where some records start, so that a read from a
  * sequence number far from the oldest (read -last, read -from) need not
- * walk every record before it.  A writer marks the first record that
- * starts in each stretch of RlMarkSpan bytes, in entry (stretch number
+ * walk every record before it.  Of the records that end in a stretch of
+ * RlMarkSpan bytes, a writer marks the first, in entry (stretch number
  * modulo RL_MARKS).  Marks are hints: a reader believes one only if the
  * record header at its position is whole, has its sequence number and
  * lies between the tail and the head (walk.c), so a mark torn by a

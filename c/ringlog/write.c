@@ -353,10 +353,15 @@ AppendOne(
     cPtr->nextSeq = seq + 1;
     StoreCursors(logPtr, cPtr);
 
-    /* The first record to start in its stretch gets the stretch's mark. */
+    /*
+     * The record whose end first reaches into a stretch gets that
+     * stretch's mark: one a stretch, each near its start.
+     */
+
     span = RlMarkSpan(dataSize);
-    if (head == 0 || start / span != (head - 1) / span) {
-	Mark *markPtr = &logPtr->hdrPtr->marks[(start / span) % RL_MARKS];
+    if (head == 0 || (end - 1) / span != (head - 1) / span) {
+	Mark *markPtr = &logPtr->hdrPtr->marks[((end - 1) / span)
+		% RL_MARKS];
 
 	__atomic_store_n(&markPtr->position, start, __ATOMIC_RELAXED);
 	__atomic_store_n(&markPtr->seq, seq, __ATOMIC_RELEASE);
