@@ -103,6 +103,11 @@ RlNotifyCmd(
 	Tcl_WrongNumArgs(interp, 2, objv, "?script?");
 	return TCL_ERROR;
     }
+    if (notifierPtr != NULL && notifierPtr->pid != getpid()) {
+	/* A child of fork: the watcher stayed in the parent. */
+	RlNotifyStop(cmdPtr);
+	notifierPtr = NULL;
+    }
     if (objc == 2) {
 	if (notifierPtr != NULL) {
 	    Tcl_SetObjResult(interp, notifierPtr->scriptObj);
@@ -194,11 +199,15 @@ RlNotifyStop(
     Tcl_DeleteThreadExitHandler(ThreadExitProc, cmdPtr);
 
     __atomic_store_n(&notifierPtr->waiter.stop, 1, __ATOMIC_SEQ_CST);
-    Tcl_MutexLock(&notifierPtr->mutex);
-    Tcl_ConditionNotify(&notifierPtr->cond);
-    Tcl_MutexUnlock(&notifierPtr->mutex);
     if (notifierPtr->pid == getpid()) {
-	/* In a child of fork the thread does not exist. */
+	/*
+	 * In a child of fork the thread does not exist, and its mutex may
+	 * have been held when it was copied: touch neither.
+	 */
+
+	Tcl_MutexLock(&notifierPtr->mutex);
+	Tcl_ConditionNotify(&notifierPtr->cond);
+	Tcl_MutexUnlock(&notifierPtr->mutex);
 	MmapRinglogWakeAll(cmdPtr->logPtr);
 	Tcl_JoinThread(notifierPtr->watcher, &result);
     }
@@ -353,6 +362,8 @@ RunScript(
 {
     Notifier *notifierPtr = clientData;
     RinglogCmd *cmdPtr = notifierPtr->cmdPtr;
+    MmapRinglogError err;
+    MmapRinglogInfo info;
     Tcl_Interp *interp;
     Tcl_Obj *scriptObj;
     int code, finished;
@@ -361,7 +372,18 @@ RunScript(
     if (cmdPtr == NULL) {
 	return;
     }
+    /*
+     * The script reads whatever is there now: the next batch is what
+     * comes after, whatever the watcher saw when it woke.
+     */
+
+    if (MmapRinglogGetInfo(cmdPtr->logPtr, &info, &err) != MMAP_RINGLOG_OK) {
+	info.nextSeq = 0;
+    }
     Tcl_MutexLock(&notifierPtr->mutex);
+    if (info.nextSeq > notifierPtr->seen) {
+	notifierPtr->seen = info.nextSeq;
+    }
     notifierPtr->pending = 0;
     finished = notifierPtr->finished;
     Tcl_ConditionNotify(&notifierPtr->cond);

@@ -25,7 +25,7 @@ typedef struct ReadState {
 
 static int	AsyncPending(void *clientData);
 static int	GetCursorName(Tcl_Interp *interp, Tcl_Obj *nameObj,
-		    const char **namePtr, size_t *lengthPtr);
+		    char *buf, const char **namePtr, size_t *lengthPtr);
 static void	ListVisit(void *clientData, const char *name,
 		    size_t length, uint64_t seq);
 static int	ReadOnce(Tcl_Interp *interp, RinglogCmd *cmdPtr,
@@ -74,6 +74,7 @@ RlReadCmd(
     Tcl_Obj *listObj;
     Tcl_WideInt wait = 0;
     uint64_t from = 0, count = UINT64_MAX, last = UINT64_MAX, oldest;
+    uint64_t target, seen = 0;
     int64_t left;
     Tcl_Size length;
     int i, index, status;
@@ -135,23 +136,30 @@ RlReadCmd(
     /*
      * Nothing yet: wait until the log holds a record at or after both
      * -from and the oldest record now held (an empty log holds none),
-     * then read again.  Records can be gone again by the time we read
-     * (a burst of appends wrapped the log past them), hence the loop.
+     * then read again.  The read can still find nothing (a burst of
+     * appends wrapped the log past the records, or they are damaged):
+     * then wait for appends after those, never for the same ones again.
      */
 
+    target = (from > oldest) ? from : oldest;
     while (wait != 0 && count > 0 && last > 0
 	    && (Tcl_ListObjLength(NULL, listObj, &length), length == 0)) {
 	left = -1;
 	if (wait > 0) {
+	    /* In whole milliseconds, rounded up: never end early. */
 	    clock_gettime(CLOCK_MONOTONIC, &now);
-	    left = (int64_t) (deadline.tv_sec - now.tv_sec) * 1000
-		    + (deadline.tv_nsec - now.tv_nsec) / 1000000L;
+	    left = (int64_t) (deadline.tv_sec - now.tv_sec) * 1000000000
+		    + (deadline.tv_nsec - now.tv_nsec);
 	    if (left <= 0) {
 		break;
 	    }
+	    left = (left + 999999) / 1000000;
 	}
-	status = MmapRinglogWait(cmdPtr->logPtr, &waiter, (from > oldest)
-		? from : oldest, left, NULL, &err);
+	status = MmapRinglogWait(cmdPtr->logPtr, &waiter, target, left,
+		&seen, &err);
+	if (status == MMAP_RINGLOG_OK && seen > target) {
+	    target = seen;
+	}
 	if (status == MMAP_RINGLOG_TIMEOUT
 		|| status == MMAP_RINGLOG_INTERRUPTED) {
 	    break;
@@ -193,6 +201,8 @@ AsyncPending(
  * ReadOnce --
  *	One read into listObj (which must be empty), with -last applied to
  *	a snapshot of the bounds; *oldestPtr is the oldest record then.
+ *	-last counts records returned, as -count does: when damaged records
+ *	are skipped, it reads further back for the ones missing.
  */
 
 static int
@@ -208,30 +218,62 @@ ReadOnce(
     MmapRinglogError err;
     MmapRinglogInfo info;
     ReadState state;
+    Tcl_Size length, keep;
+    uint64_t start, got;
 
     if (MmapRinglogGetInfo(cmdPtr->logPtr, &info, &err)
 	    != MMAP_RINGLOG_OK) {
 	return RlTclError(interp, cmdPtr->name, "reading", &err);
     }
     *oldestPtr = info.oldestSeq;
-    if (last != UINT64_MAX) {
-	/* The newest "last" of the records from "from" on. */
-	if (info.nextSeq - info.oldestSeq > last
-		&& from < info.nextSeq - last) {
-	    from = info.nextSeq - last;
-	}
-	if (count > last) {
-	    count = last;
-	}
-    }
     state.listObj = listObj;
     state.encoding = cmdPtr->encoding;
-    if (MmapRinglogRead(cmdPtr->logPtr, from, count, ReadVisit, &state,
-	    NULL, &err) != MMAP_RINGLOG_OK) {
+    if (last == UINT64_MAX) {
+	if (MmapRinglogRead(cmdPtr->logPtr, from, count, ReadVisit, &state,
+		NULL, &err) != MMAP_RINGLOG_OK) {
+	    goto error;
+	}
+	return TCL_OK;
+    }
+
+    /*
+     * The newest "last" of the records from "from" on: start "last"
+     * sequence numbers back, and further while damage left fewer.
+     */
+
+    start = from;
+    if (info.nextSeq - info.oldestSeq > last && start < info.nextSeq - last) {
+	start = info.nextSeq - last;
+    }
+    for (;;) {
 	Tcl_SetListObj(listObj, 0, NULL);
-	return RlTclError(interp, cmdPtr->name, "reading", &err);
+	if (MmapRinglogRead(cmdPtr->logPtr, start, UINT64_MAX, ReadVisit,
+		&state, NULL, &err) != MMAP_RINGLOG_OK) {
+	    goto error;
+	}
+	Tcl_ListObjLength(NULL, listObj, &length);
+	got = (uint64_t) length / 2;
+	if (got >= last || start <= from || start <= info.oldestSeq) {
+	    break;
+	}
+	start = (start - from > last - got) ? start - (last - got) : from;
+    }
+
+    /* Keep the newest "last", then the oldest "count" of those. */
+    keep = (got > last) ? (Tcl_Size) last : (Tcl_Size) got;
+    if (keep < (Tcl_Size) got) {
+	Tcl_ListObjReplace(NULL, listObj, 0, (Tcl_Size) (got - keep) * 2,
+		0, NULL);
+    }
+    if (count < (uint64_t) keep) {
+	Tcl_ListObjReplace(NULL, listObj, (Tcl_Size) count * 2,
+		(Tcl_Size) (keep - (Tcl_Size) count) * 2, 0, NULL);
     }
     return TCL_OK;
+
+  error:
+    Tcl_SetListObj(listObj, 0, NULL);
+    return RlTclError(interp, cmdPtr->name, "reading", &err);
 }
 
 static int
@@ -285,6 +327,7 @@ RlCursorCmd(
     Tcl_Obj *const objv[])
 {
     MmapRinglogError err;
+    char nameBuf[MMAP_RINGLOG_NAME_MAX];
     const char *name;
     size_t length;
     uint64_t seq;
@@ -294,7 +337,7 @@ RlCursorCmd(
 	Tcl_WrongNumArgs(interp, 2, objv, "name ?seq?");
 	return TCL_ERROR;
     }
-    if (GetCursorName(interp, objv[2], &name, &length) != TCL_OK) {
+    if (GetCursorName(interp, objv[2], nameBuf, &name, &length) != TCL_OK) {
 	return TCL_ERROR;
     }
     if (objc == 3) {
@@ -333,27 +376,43 @@ RlCursorCmd(
 /*
  * GetCursorName --
  *	A cursor's name as bytes (UTF-8): 1 to MMAP_RINGLOG_NAME_MAX of
- *	them, else {MMAP RINGLOG NAME}.
+ *	them, else {MMAP RINGLOG NAME}.  Tcl keeps NUL as the two bytes C0
+ *	80; the file gets UTF-8's one, through buf.
  */
 
 static int
 GetCursorName(
     Tcl_Interp *interp,
     Tcl_Obj *nameObj,
+    char *buf,
     const char **namePtr,
     size_t *lengthPtr)
 {
-    Tcl_Size length;
+    const char *string;
+    Tcl_Size length, i, n = 0;
 
-    *namePtr = Tcl_GetStringFromObj(nameObj, &length);
-    if (length == 0 || length > MMAP_RINGLOG_NAME_MAX) {
+    string = Tcl_GetStringFromObj(nameObj, &length);
+    for (i = 0; i < length && n <= MMAP_RINGLOG_NAME_MAX; i++, n++) {
+	if (n < MMAP_RINGLOG_NAME_MAX) {
+	    buf[n] = string[i];
+	}
+	if ((unsigned char) string[i] == 0xC0 && i + 1 < length
+		&& (unsigned char) string[i + 1] == 0x80) {
+	    if (n < MMAP_RINGLOG_NAME_MAX) {
+		buf[n] = '\0';
+	    }
+	    i++;
+	}
+    }
+    if (n == 0 || n > MMAP_RINGLOG_NAME_MAX) {
 	Tcl_SetObjResult(interp, Tcl_ObjPrintf("bad cursor name \"%s\": must"
-		" be 1 to %d bytes long in UTF-8", *namePtr,
+		" be 1 to %d bytes long in UTF-8", string,
 		MMAP_RINGLOG_NAME_MAX));
 	Tcl_SetErrorCode(interp, "MMAP", "RINGLOG", "NAME", NULL);
 	return TCL_ERROR;
     }
-    *lengthPtr = (size_t) length;
+    *namePtr = buf;
+    *lengthPtr = (size_t) n;
     return TCL_OK;
 }
 
@@ -400,7 +459,19 @@ ListVisit(
     size_t length,
     uint64_t seq)
 {
+    char buf[2 * MMAP_RINGLOG_NAME_MAX];
+    size_t i, n = 0;
+
+    /* UTF-8's NUL back to Tcl's C0 80 (GetCursorName does the reverse). */
+    for (i = 0; i < length; i++) {
+	if (name[i] == '\0') {
+	    buf[n++] = (char) 0xC0;
+	    buf[n++] = (char) 0x80;
+	} else {
+	    buf[n++] = name[i];
+	}
+    }
     Tcl_DictObjPut(NULL, (Tcl_Obj *) clientData,
-	    Tcl_NewStringObj(name, (Tcl_Size) length),
+	    Tcl_NewStringObj(buf, (Tcl_Size) n),
 	    Tcl_NewWideIntObj((Tcl_WideInt) seq));
 }
