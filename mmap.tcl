@@ -44,6 +44,9 @@ critcl::tcl [expr {[package vsatisfies [info patchlevel] 9-] ? "9.0" : "8.6"}]
 critcl::cheaders c/*.h
 critcl::csources c/*.c
 critcl::cflags -D_GNU_SOURCE -Werror=incompatible-pointer-types
+# Only Mmap_Init leaves the library: the calls between c/ files go direct,
+# not through the PLT, and no Mmap* name can clash with another library's.
+critcl::cflags -fvisibility=hidden
 
 # # ## ### ##### ######## ############# #####################
 ## Implementation: the mmap command

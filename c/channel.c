@@ -68,6 +68,8 @@ static int	PlanOutput(const MmapChannel *mcPtr, uint64_t count,
 static int	SyncAfterOutput(MmapChannel *mcPtr,
 		    const MmapSpan spans[2]);
 static int	ReportFault(MmapChannel *mcPtr, Tcl_Obj *errorObj);
+static uint64_t	ReadFault(MmapChannel *mcPtr, char *buf, uint64_t count,
+		    Tcl_Obj *errorObj, int *errorCodePtr);
 static Tcl_Obj *	SeekErrorOptions(const MmapChannel *mcPtr);
 static int	CopyInProgress(MmapChannel *mcPtr);
 
@@ -185,7 +187,9 @@ MmapChannelGet(
     Tcl_Channel chan;
     int mode;
 
-    chan = Tcl_GetChannel(interp, Tcl_GetString(nameObj), &mode);
+    /* A name has its string already: no call to ask for it. */
+    chan = Tcl_GetChannel(interp, (nameObj->bytes != NULL) ? nameObj->bytes
+	    : Tcl_GetString(nameObj), &mode);
     if (chan == NULL) {
 	return MmapNoChannel(interp, nameObj);
     }
@@ -248,32 +252,25 @@ MmapInputProc(
     /*
      * Hand out what lies before a protected page; only a read that starts
      * in one is an error, so that read-ahead does not fail a read whose
-     * own bytes are all accessible.
+     * own bytes are all accessible.  The copy then need not check again.
      */
 
-    if (!MmapMapAccessible(&mcPtr->map, mcPtr->position, count,
-	    MMAP_PAGE_READ, &bad) && bad > mcPtr->position) {
+    if (mcPtr->map.pageState != NULL && !MmapMapAccessible(&mcPtr->map,
+	    mcPtr->position, count, MMAP_PAGE_READ, &bad)) {
+	if (bad == mcPtr->position) {
+	    *errorCodePtr = ReportFault(mcPtr, MmapFaultOptions("reading",
+		    mcPtr->name, MMAP_FAULT_ACCESS, bad));
+	    return -1;
+	}
 	count = bad - mcPtr->position;
     }
-    errorObj = MmapCopyOut(mcPtr, mcPtr->position, buf, count, "reading");
+    errorObj = MmapCopyOutChecked(mcPtr, mcPtr->position, buf, count,
+	    "reading");
     if (errorObj != NULL) {
-	/*
-	 * Likewise before a page lost to truncation or an I/O error: the
-	 * read-ahead may have run into it, but the bytes before it exist.
-	 */
-
-	if (MmapFaultInfo(errorObj, &bad) != MMAP_FAULT_NONE
-		&& bad > mcPtr->position && bad - mcPtr->position < count) {
-	    Tcl_IncrRefCount(errorObj);
-	    Tcl_DecrRefCount(errorObj);
-	    count = bad - mcPtr->position;
-	    errorObj = MmapCopyOut(mcPtr, mcPtr->position, buf, count,
-		    "reading");
+	count = ReadFault(mcPtr, buf, count, errorObj, errorCodePtr);
+	if (count == 0) {
+	    return -1;
 	}
-    }
-    if (errorObj != NULL) {
-	*errorCodePtr = ReportFault(mcPtr, errorObj);
-	return -1;
     }
     mcPtr->position += count;
     mcPtr->lastReadEnd = mcPtr->position;
@@ -281,6 +278,39 @@ MmapInputProc(
 	mcPtr->readChunk *= 2;
     }
     return (int) count;
+}
+
+/*
+ * ReadFault: the input proc's copy of count bytes at the position faulted
+ * (errorObj).  Like a protected page, a page lost to truncation or an I/O
+ * error ends the read before it: the read-ahead may have run into it, but
+ * the bytes before it exist.  Returns how many bytes are now copied, or 0
+ * with *errorCodePtr set and the fault reported.
+ */
+
+static uint64_t
+ReadFault(
+    MmapChannel *mcPtr,
+    char *buf,
+    uint64_t count,
+    Tcl_Obj *errorObj,
+    int *errorCodePtr)
+{
+    uint64_t bad;
+
+    if (MmapFaultInfo(errorObj, &bad) != MMAP_FAULT_NONE
+	    && bad > mcPtr->position && bad - mcPtr->position < count) {
+	Tcl_IncrRefCount(errorObj);
+	Tcl_DecrRefCount(errorObj);
+	count = bad - mcPtr->position;
+	errorObj = MmapCopyOutChecked(mcPtr, mcPtr->position, buf, count,
+		"reading");
+	if (errorObj == NULL) {
+	    return count;
+	}
+    }
+    *errorCodePtr = ReportFault(mcPtr, errorObj);
+    return 0;
 }
 
 /*
@@ -520,6 +550,12 @@ MmapWideSeekProc(
     uint64_t newPosition;
     int err;
 
+    /* The common case first: to a position inside the map, from 0. */
+    if (mode == SEEK_SET && offset >= 0
+	    && (uint64_t) offset <= mcPtr->map.length) {
+	mcPtr->position = (uint64_t) offset;
+	return offset;
+    }
     err = MmapPlanSeek(mcPtr->map.length, mcPtr->position, offset, mode,
 	    &newPosition);
     if (err != 0) {
