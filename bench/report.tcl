@@ -314,7 +314,7 @@ proc ::bench::report::WholeWhy {figure} {
 	    GLIBC_TUNABLES=$::bench::hugetlb (the rows so marked, each in a\
 	    process of its own) glibc advises the blocks it maps into huge\
 	    pages, and the mmap channel reads in [Num $mmap] ms,\
-	    [X [expr {$file / $mmap}]] the file channel without it\
+	    [X [Ratio file-4k mmap-hugetlb]] the file channel without it\
 	    ([Num $fileHuge] ms for the file channel with it)."
     }
     return $text
@@ -331,10 +331,10 @@ proc ::bench::report::PreadWhy {figure} {
 	pages (MADV_HUGEPAGE), with the source pages mapped in one call\
 	(MADV_POPULATE_READ): [Num $pread] ms.  C's copy from a new mapping\
 	into a new buffer in huge pages takes [Num $thp] ms\
-	([X [expr {$file / $thp}]] the file channel); what is left is the\
-	kernel's zeroing of the new pages and the copy itself.  Huge pages\
-	come only where the kernel's transparent huge pages are enabled\
-	(always or madvise) and 2 MiB pages are free to be had."
+	([X [Ratio file-4k c-memcpy-thp]] the file channel); what is left\
+	is the kernel's zeroing of the new pages and the copy itself.  Huge\
+	pages come only where the kernel's transparent huge pages are\
+	enabled (always or madvise) and 2 MiB pages are free to be had."
 }
 
 proc ::bench::report::PreadCWhy {figure} {
