@@ -456,23 +456,19 @@ proc ::bench::report::LinesPyWhy {figure} {
 }
 
 proc ::bench::report::PutsWhy {figure} {
-    set floor [V puts-memchan]
+    set memchan [V puts-memchan]
     set file [V puts-file]
-    if {$floor eq "" || $file eq ""} {
+    set async [V puts-async]
+    if {$memchan eq "" || $file eq "" || $async eq ""} {
 	return [Generic $figure]
     }
-    set bound [expr {$file / $floor}]
-    set text "Tcl's generic channel layer is most of an unbuffered puts: an\
-	unbuffered memchan, whose driver only copies, takes [Num $floor] us\
-	a puts, so no unbuffered channel can be more than [X $bound] as\
-	fast as the file channel's [Num $file] us.  The mmap channel with\
-	-sync async takes [Num [V puts-async]] us,\
-	[X [expr {[V puts-async] / $floor}]] that floor (no system call:\
-	msync(MS_ASYNC) is a no-op on Linux and is not made)."
-    if {$bound >= 3} {
-	append text "  Here the floor leaves room, so the rest is the\
-	    driver's copy under the fault guard; see the Ir table."
-    }
+    set text "Tcl's generic channel layer is much of an unbuffered puts: an\
+	unbuffered memchan, whose driver only copies, takes [Num $memchan]\
+	us a puts, against the file channel's [Num $file] us.  The mmap\
+	channel with -sync async takes [Num $async] us (no system call:\
+	msync(MS_ASYNC) is a no-op on Linux and is not made); the rest is\
+	the driver's copy under the fault guard and the generic layer's\
+	work, in the Ir table."
     append text "  With -buffering full it takes [Num [V puts-mmap-full]] us."
     return $text
 }
