@@ -46,6 +46,9 @@ critcl::tcl [expr {[package vsatisfies [info patchlevel] 9-] ? "9.0" : "8.6"}]
 critcl::cheaders c/*.h c/ringlog/*.h
 critcl::csources c/*.c c/ringlog/*.c
 critcl::cflags -D_GNU_SOURCE -Werror=incompatible-pointer-types
+# Only Mmap_Init leaves the library: the calls between c/ files go direct,
+# not through the PLT, and no Mmap* name can clash with another library's.
+critcl::cflags -fvisibility=hidden
 
 # # ## ### ##### ######## ############# #####################
 ## Implementation: the mmap command
@@ -189,75 +192,11 @@ critcl::ccode {
     #include <sys/mman.h>
     #include "atomic.h"
     #include "findcmd.h"
-}
-
-critcl::ccode {
-    /*
-     * AdviseHugePages: a large pread result is fresh memory, and faulting
-     * its pages in costs more than the copy into them; with transparent
-     * huge pages ("madvise" mode is common) 2 MiB pages need 512 times
-     * fewer faults (bench/results.md: 256 MiB in about 110 ms instead of
-     * 200).  Only whole 2 MiB blocks inside the buffer are advised.
-     */
-
-    #define HUGE_PAGE (2u << 20)
-
-    static void
-    AdviseHugePages(
-	void *buffer,
-	uint64_t count)
-    {
-    #ifdef MADV_HUGEPAGE
-	uintptr_t start = ((uintptr_t) buffer + HUGE_PAGE - 1)
-		& ~(uintptr_t) (HUGE_PAGE - 1);
-	uintptr_t end = ((uintptr_t) buffer + count)
-		& ~(uintptr_t) (HUGE_PAGE - 1);
-
-	if (count >= 2 * (uint64_t) HUGE_PAGE && end > start) {
-	    (void) madvise((void *) start, end - start, MADV_HUGEPAGE);
-	}
-    #else
-	(void) buffer; (void) count;
-    #endif
-    }
+    #include "pread.h"
 }
 
 critcl::ccommand mmap::pread {clientData interp objc objv} {
-    MmapChannel *mcPtr;
-    uint64_t offset, count;
-    Tcl_Obj *resultObj, *errorObj;
-    unsigned char *bytes;
-
-    if (objc != 4) {
-	Tcl_WrongNumArgs(interp, 1, objv, "channelId offset length");
-	return TCL_ERROR;
-    }
-    if (MmapChannelGet(interp, objv[1], &mcPtr) != TCL_OK
-	    || MmapGetRange(interp, mcPtr, 2, objv + 2, &offset, &count)
-		    != TCL_OK) {
-	return TCL_ERROR;
-    }
-    if (count > (uint64_t) INT_MAX) {
-	return MmapError(interp, "RANGE", "cannot read %llu bytes at once:"
-		" a Tcl value holds at most %d", (unsigned long long) count,
-		INT_MAX);
-    }
-
-    if (!MmapCanAllocate(count)) {
-	return MmapPosixError(interp, ENOMEM, "read", mcPtr->name);
-    }
-
-    /* One copy: straight from the mapping into the new byte array. */
-    resultObj = Tcl_NewObj();
-    bytes = Tcl_SetByteArrayLength(resultObj, (int) count);
-    AdviseHugePages(bytes, count);
-    errorObj = MmapCopyOut(mcPtr, offset, bytes, count, "reading");
-    if (errorObj != NULL) {
-	Tcl_DecrRefCount(resultObj);
-	return MmapSetFromOptions(interp, errorObj);
-    }
-    Tcl_SetObjResult(interp, resultObj);
-    return TCL_OK;
+    return MmapPreadObjCmd(clientData, interp, objc, objv);
 }
 
 critcl::ccommand mmap::pwrite {clientData interp objc objv} {

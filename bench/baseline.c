@@ -9,9 +9,11 @@
  *	                                     freshly malloc'ed buffer
  *	    baseline memcpy FILE REPS        mmap(2) the file, memcpy all of it
  *	                                     into a freshly malloc'ed buffer
- *	                                     (the physical limit of a whole
- *	                                     read: the page faults of the new
- *	                                     buffer dominate)
+ *	                                     (not a limit: the 4 KiB page
+ *	                                     faults of the new buffer dominate,
+ *	                                     and glibc's memcpy of more than
+ *	                                     its non-temporal threshold can be
+ *	                                     slower than the same in pieces)
  *	    baseline memcpy-thp FILE REPS    the same with the new buffer in
  *	                                     transparent huge pages
  *	                                     (MADV_HUGEPAGE): what a pread that

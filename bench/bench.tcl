@@ -6,15 +6,17 @@ exec tclsh "$0" ${1+"$@"}
 ## bench.tcl -- how fast is mmap, measured against everything else.
 #
 #   tclsh bench/bench.tcl ?--quick|--tiny? ?--out FILE? ?--work DIR?
-#                         ?--reps N? ?--no-ir?
+#                         ?--reps N? ?--no-ir? ?--only SECTIONS?
 #
 # One run, all contenders side by side: Tcl's file channel, memchan
 # (package Memchan), the mmap channel and the mmap:: commands, C
 # (bench/baseline.c, built here with gcc) and CPython's mmap module
-# (bench/peer.py).  Each figure is the median of several repetitions.
-# The table, the ratios, the targets of the performance issue (met or
-# missed, with the measurement that explains a miss) and the machine
-# are printed and written as Markdown to bench/results.md, or to --out.
+# (bench/peer.py); whole reads under GLIBC_TUNABLES run in a process of
+# their own (bench/wholeread.tcl).  Each figure is the median of several
+# repetitions.  The table, the ratios, the targets of the performance
+# issues (met or missed, with the measurement that explains a miss) and
+# the machine are printed and written as Markdown to bench/results.md,
+# or to --out.
 # The hot paths' instruction counts under callgrind (bench/ir.tcl) are
 # the reproducible figures: timings on a shared machine vary.
 #
@@ -24,6 +26,9 @@ exec tclsh "$0" ${1+"$@"}
 #             the work directory unless --out says where
 #   --work    where the data files go (default bench/work/, git-ignored);
 #             the big ones are deleted at the end of every run
+#   --only    the sections to run, a list of WholeRead FirstRead
+#             RandomReads Lines Puts Atomic Find Grep MapClose Rss (then
+#             no callgrind)
 #
 # The package comes from lib/ beside bench/ (tclsh build.tcl), unless
 # TCLLIBPATH is set, in which case tclsh has put that first already.
@@ -66,6 +71,10 @@ namespace eval ::bench {
 
     # An absent needle for find; checked absent before timing.
     variable needle "needle-not-present-1234567890"
+
+    # The glibc tunable of the whole-read rows run in a child process
+    # (bench/wholeread.tcl): huge pages for the blocks malloc maps.
+    variable hugetlb glibc.malloc.hugetlb=1
 }
 
 if {![info exists env(TCLLIBPATH)]} {
@@ -541,6 +550,32 @@ proc ::bench::WholeRead {} {
 	[C note memcpy-thp $data $reps] file-4k $note
     Row py-read $w "Python: mmap read()" ms 1e3 \
 	[Python note whole $data $reps] file-4k $note
+    foreach {id mode label} {
+	file-hugetlb file "Tcl file channel, read"
+	mmap-hugetlb mmap "mmap channel, read"
+    } {
+	Row $id $w "$label, GLIBC_TUNABLES=$::bench::hugetlb (a process\
+	    of its own)" ms 1e3 [HugeTlb note $mode $data $reps] file-4k $note
+    }
+}
+
+# ::bench::HugeTlb --
+#
+#	A whole read (bench/wholeread.tcl) in a child process whose glibc
+#	advises its large blocks into huge pages: Tcl grows the result of a
+#	whole read itself, and this is the one way to give it huge pages.
+#	Returns what External returns.
+
+proc ::bench::HugeTlb {noteVar mode data reps} {
+    upvar 1 $noteVar note
+    set env [auto_execok env]
+    if {$env eq ""} {
+	set note "no env(1)"
+	return {}
+    }
+    External note {*}$env GLIBC_TUNABLES=$::bench::hugetlb \
+	[info nameofexecutable] [file join $::bench::here wholeread.tcl] \
+	$mode $data $reps
 }
 
 # ::bench::Rounds --
@@ -635,6 +670,10 @@ proc ::bench::RandomPread {m offsets} {
     }
 }
 
+proc ::bench::RandomEach {m offsets} {
+    llength [mmap::pread -each $m $offsets 64]
+}
+
 proc ::bench::RandomReads {} {
     variable cfg
     variable work
@@ -666,6 +705,8 @@ proc ::bench::RandomReads {} {
 	[Times $reps {RandomRead $m $offsets}] rnd-file
     Row rnd-pread $w "mmap::pread" us $us \
 	[Times $reps {RandomPread $m $offsets}] rnd-file
+    Row rnd-each $w "mmap::pread -each, all offsets in one call (a record)" \
+	us $us [Times $reps {RandomEach $m $offsets}] rnd-file
     close $m
 
     if {[HaveMemchan]} {

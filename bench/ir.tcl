@@ -12,6 +12,11 @@
 #	measured child is this file again:
 #
 #	    tclsh bench/ir.tcl --child PATH N WORKDIR
+#
+#	Run by itself, it counts the paths named (default: all) and prints
+#	one line each, for a quick look after a change:
+#
+#	    tclsh bench/ir.tcl ?-n N? ?PATH ...?
 
 namespace eval ::bench::ir {
     variable here [file dirname [file normalize [info script]]]
@@ -21,7 +26,10 @@ namespace eval ::bench::ir {
     variable paths {
 	file-seekread {Tcl file channel: seek + read 64 bytes}
 	mmap-seekread {mmap channel: seek + read 64 bytes}
+	mmap-seekread-protect {mmap channel: seek + read 64 bytes, a page\
+	    protected elsewhere}
 	pread         {mmap::pread of 64 bytes}
+	pread-each    {mmap::pread -each, one 64-byte record (N in one call)}
 	file-gets     {Tcl file channel: gets, one line}
 	mmap-gets     {mmap channel: gets, one line}
 	lines         {mmap::lines, one line (batches of 1000, foreach)}
@@ -112,7 +120,8 @@ proc ::bench::ir::Child {id n work} {
     set record [string repeat x 63]\n
 
     switch -- $id {
-	file-seekread - mmap-seekread - pread {
+	file-seekread - mmap-seekread - mmap-seekread-protect - pread -
+	pread-each {
 	    set f [open $data rb]
 	    if {$id ne "file-seekread"} {
 		set m [mmap $f]
@@ -120,10 +129,16 @@ proc ::bench::ir::Child {id n work} {
 		set f $m
 		fconfigure $f -translation binary
 	    }
+	    if {$id eq "mmap-seekread-protect"} {
+		# Any protect makes every access consult the pages' state.
+		mmap::protect $f r 0 4096
+	    }
 	    if {$id eq "pread"} {
 		foreach o $offsets {
 		    mmap::pread $f $o 64
 		}
+	    } elseif {$id eq "pread-each"} {
+		mmap::pread -each $f $offsets 64
 	    } else {
 		foreach o $offsets {
 		    seek $f $o
@@ -203,4 +218,28 @@ if {[lindex $argv 0] eq "--child"} {
     }
     set ::bench::needle "needle-not-present-1234567890"
     ::bench::ir::Child $id $n $work
+} elseif {[info exists argv0]
+	&& [file normalize $argv0] eq [file normalize [info script]]} {
+    # By itself: the paths named, with bench.tcl's helpers and work
+    # directory.
+    source [file join $::bench::ir::here bench.tcl]
+    set n 10000
+    if {[lindex $argv 0] eq "-n"} {
+	set argv [lassign $argv - n]
+    }
+    set ids [expr {[llength $argv] ? $argv
+	: [dict keys $::bench::ir::paths]}]
+    foreach id $ids {
+	if {![dict exists $::bench::ir::paths $id]} {
+	    puts stderr "ir.tcl: unknown path \"$id\": must be one of\
+		[join [dict keys $::bench::ir::paths] {, }]"
+	    exit 1
+	}
+    }
+    set ::bench::ir::paths [dict filter $::bench::ir::paths script {id -} {
+	expr {$id in $ids}
+    }]
+    set work [file join $::bench::here work]
+    file mkdir $work
+    ::bench::ir::Run $work $n
 }

@@ -21,8 +21,8 @@ namespace eval ::bench::report {
 	whole-best  "whole read, each at its best -buffersize: mmap channel\
 		>= 1.4x the file channel"
 		{best-file / best-mmap} >= 1.4 WholeWhy
-	pread-file  "whole read: mmap::pread >= 1.5x the file channel"
-		{file-4k / pread} >= 1.5 PreadWhy
+	pread-file  "whole read: mmap::pread >= 3x the file channel"
+		{file-4k / pread} >= 3 PreadWhy
 	pread-c     "whole read: mmap::pread within 1.2x of C memcpy into a\
 		new buffer (time ratio)"
 		{pread / c-memcpy} <= 1.2 PreadCWhy
@@ -38,6 +38,9 @@ namespace eval ::bench::report {
 	rnd-py      "random 64-byte reads: mmap::pread within 1.4x of\
 		CPython's mmap seek+read (time ratio)"
 		{rnd-pread / rnd-py} <= 1.4 RandomPyWhy
+	rnd-each    "random 64-byte reads: mmap::pread -each >= 1.4x a\
+		pread loop, per record"
+		{rnd-pread / rnd-each} >= 1.4 EachWhy
 	gets        "gets loop: mmap channel >= 0.95x the file channel"
 		{gets-file / gets-mmap} >= 0.95 GetsWhy
 	lines-gets  "mmap::lines >= 3x the file channel's gets loop"
@@ -309,55 +312,49 @@ proc ::bench::report::Generic {figure} {
 
 proc ::bench::report::WholeWhy {figure} {
     set file [V file-4k]
-    set limit [V c-read]
-    set memcpy [V c-memcpy]
-    if {$file eq "" || $limit eq "" || $memcpy eq ""} {
+    set c [V c-read]
+    set thp [V c-memcpy-thp]
+    if {$file eq "" || $c eq "" || $thp eq ""} {
 	return [Generic $figure]
     }
-    if {$memcpy < $limit} {
-	set limit $memcpy
-    }
-    set bound [expr {$file / $limit}]
-    set text "The file channel already reads at the machine's limit: C's\
-	read(2) into a new buffer takes [Num [V c-read]] ms and C's memcpy\
-	from a mapping into a new buffer [Num $memcpy] ms, against the file\
-	channel's [Num $file] ms, so no channel can be more than\
-	[X $bound] as fast as it.  The cost is the new buffer's page\
-	faults and zeroing, not the copy (C with the buffer in huge pages:\
-	[Num [V c-memcpy-thp]] ms); Tcl's read allocates and grows its\
-	result itself, and a driver cannot advise that memory."
-    set floor [V floor]
-    if {$floor ne ""} {
-	append text "  A fresh Tcl value of this size alone (binary format x)\
-	    takes [Num $floor] ms."
+    set text "A whole read through either channel is mostly the page faults\
+	of its result, which Tcl allocates and grows itself, 4 KiB at a\
+	time: C's read(2) into a new buffer takes [Num $c] ms, against the\
+	file channel's [Num $file] ms, and a copy into a new buffer in huge\
+	pages [Num $thp] ms.  No driver can advise that buffer."
+    set mmap [V mmap-hugetlb]
+    set fileHuge [V file-hugetlb]
+    if {$mmap ne "" && $fileHuge ne ""} {
+	append text "  The process can: with\
+	    GLIBC_TUNABLES=$::bench::hugetlb (the rows so marked, each in a\
+	    process of its own) glibc advises the blocks it maps into huge\
+	    pages, and the mmap channel reads in [Num $mmap] ms,\
+	    [X [Ratio file-4k mmap-hugetlb]] the file channel without it\
+	    ([Num $fileHuge] ms for the file channel with it)."
     }
     return $text
 }
 
 proc ::bench::report::PreadWhy {figure} {
-    set c [V c-memcpy]
     set file [V file-4k]
-    if {$c eq "" || $file eq ""} {
+    set pread [V pread]
+    set thp [V c-memcpy-thp]
+    if {$file eq "" || $pread eq "" || $thp eq ""} {
 	return [Generic $figure]
     }
-    set text "mmap::pread is one copy into a new value: [Num [V pread]] ms.\
-	The cost is the new buffer's page faults, not the copy: C's memcpy\
-	from a new mapping into a new buffer takes [Num $c] ms."
-    set thp [V c-memcpy-thp]
-    if {$thp ne ""} {
-	append text "  With the buffer in transparent huge pages the same C\
-	    copy takes [Num $thp] ms ([X [expr {$file / $thp}]] the file\
-	    channel).  mmap::pread advises its result MADV_HUGEPAGE, which\
-	    gets there only where the kernel's transparent huge pages are\
-	    enabled (always or madvise) and 2 MiB pages are free to be had."
-    }
-    return $text
+    return "mmap::pread makes one copy into a new value, advised into huge\
+	pages (MADV_HUGEPAGE), with the source pages mapped in one call\
+	(MADV_POPULATE_READ): [Num $pread] ms.  C's copy from a new mapping\
+	into a new buffer in huge pages takes [Num $thp] ms\
+	([X [Ratio file-4k c-memcpy-thp]] the file channel); what is left\
+	is the kernel's zeroing of the new pages and the copy itself.  Huge\
+	pages come only where the kernel's transparent huge pages are\
+	enabled (always or madvise) and 2 MiB pages are free to be had."
 }
 
 proc ::bench::report::PreadCWhy {figure} {
     return "mmap::pread takes [Num [V pread]] ms against C's\
-	[Num [V c-memcpy]] ms; the difference is Tcl's allocation of the\
-	value and its freeing."
+	[Num [V c-memcpy]] ms."
 }
 
 proc ::bench::report::RandomWhy {figure} {
@@ -380,10 +377,31 @@ proc ::bench::report::RandomWhy {figure} {
 	against [Num $mmap] us, so those calls cost about\
 	[Num [expr {$file - $mmap}]] us.  For 3x they would have to cost\
 	twice the whole Tcl path, [Num [expr {2 * $mmap}]] us.  With\
-	-buffersize 1 MiB the mmap channel still hands out 256 bytes after a\
-	seek ([Num [V rnd-mmap-1m]] us), where the file channel reads a\
-	whole MiB ([Num [V rnd-file-1m]] us)."
+	-buffersize 1 MiB the mmap channel still hands out after a seek only\
+	what the reads before took, here 64 bytes ([Num [V rnd-mmap-1m]]\
+	us), where the file channel reads a whole MiB\
+	([Num [V rnd-file-1m]] us)."
     return $text
+}
+
+proc ::bench::report::EachWhy {figure} {
+    set each [V rnd-each]
+    set pread [V rnd-pread]
+    if {$each eq "" || $pread eq ""} {
+	return [Generic $figure]
+    }
+    set text "mmap::pread -each takes [Num $each] us a record, a pread\
+	loop [Num $pread] us: the batch saves the command call, the channel\
+	lookup and the parsing of two arguments of each read, but still\
+	makes a byte array and a list slot per record, and the records are\
+	as far apart in memory"
+    set irEach [Ir pread-each]
+    set irPread [Ir pread]
+    if {$irEach ne "" && $irPread ne ""} {
+	append text " ($irEach against $irPread Ir a record, the callgrind\
+	    table)"
+    }
+    return "$text."
 }
 
 proc ::bench::report::RandomPreadWhy {figure} {
@@ -412,7 +430,9 @@ proc ::bench::report::RandomPyWhy {figure} {
 	append text "  A Tcl command call costs\
 	    [Num [expr {($call - $empty) / 1000.0}]] us by itself (atomic\
 	    section); pread adds the channel lookup by name, two integer\
-	    arguments and a new byte array (Ir in the callgrind table)."
+	    arguments and a byte array (Ir in the callgrind table).  For\
+	    many records, mmap::pread -each takes [Num [V rnd-each]] us a\
+	    record."
     }
     return $text
 }
@@ -451,23 +471,19 @@ proc ::bench::report::LinesPyWhy {figure} {
 }
 
 proc ::bench::report::PutsWhy {figure} {
-    set floor [V puts-memchan]
+    set memchan [V puts-memchan]
     set file [V puts-file]
-    if {$floor eq "" || $file eq ""} {
+    set async [V puts-async]
+    if {$memchan eq "" || $file eq "" || $async eq ""} {
 	return [Generic $figure]
     }
-    set bound [expr {$file / $floor}]
-    set text "Tcl's generic channel layer is most of an unbuffered puts: an\
-	unbuffered memchan, whose driver only copies, takes [Num $floor] us\
-	a puts, so no unbuffered channel can be more than [X $bound] as\
-	fast as the file channel's [Num $file] us.  The mmap channel with\
-	-sync async takes [Num [V puts-async]] us,\
-	[X [expr {[V puts-async] / $floor}]] that floor (no system call:\
-	msync(MS_ASYNC) is a no-op on Linux and is not made)."
-    if {$bound >= 3} {
-	append text "  Here the floor leaves room, so the rest is the\
-	    driver's copy under the fault guard; see the Ir table."
-    }
+    set text "Tcl's generic channel layer is much of an unbuffered puts: an\
+	unbuffered memchan, whose driver only copies, takes [Num $memchan]\
+	us a puts, against the file channel's [Num $file] us.  The mmap\
+	channel with -sync async takes [Num $async] us (no system call:\
+	msync(MS_ASYNC) is a no-op on Linux and is not made); the rest is\
+	the driver's copy under the fault guard and the generic layer's\
+	work, in the Ir table."
     append text "  With -buffering full it takes [Num [V puts-mmap-full]] us."
     return $text
 }

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -27,22 +28,21 @@ static int	JudgeFault(const MmapChannel *mcPtr, MmapFault fault,
 		    FaultJudge *judgePtr);
 static Tcl_Obj *	FaultReport(const MmapChannel *mcPtr,
 		    const FaultJudge *judgePtr, const char *verb);
-static Tcl_Obj *	BeginAccess(MmapChannel *mcPtr, uint64_t offset,
+static inline Tcl_Obj *	BeginAccess(MmapChannel *mcPtr, uint64_t offset,
 		    uint64_t count, int pageBits, const char *verb);
-static Tcl_Obj *	GuardedCopy(MmapChannel *mcPtr, uint64_t offset,
-		    void *dst, const void *src, uint64_t count, int pageBits,
-		    const char *verb);
 
 /*
  *----------------------------------------------------------------------
  *
- * MmapChannelRange, MmapChannelWritable --
+ * MmapRangeError, MmapChannelWritable --
  *
- *	The checks every ::mmap command makes: the byte range lies in the
- *	mapping; the mapping may be written.
+ *	The checks every ::mmap command makes: the refusal of a byte range
+ *	outside the mapping (the check is MmapChannelRange, inline in
+ *	access.h); the mapping may be written.
  *
  * Results:
- *	TCL_OK, or TCL_ERROR with {MMAP RANGE} or {MMAP MODE}.
+ *	TCL_ERROR with {MMAP RANGE}; TCL_OK, or TCL_ERROR with
+ *	{MMAP MODE}.
  *
  * Side effects:
  *	None beyond the error.
@@ -51,15 +51,12 @@ static Tcl_Obj *	GuardedCopy(MmapChannel *mcPtr, uint64_t offset,
  */
 
 int
-MmapChannelRange(
+MmapRangeError(
     Tcl_Interp *interp,
     MmapChannel *mcPtr,
     uint64_t offset,
     uint64_t count)
 {
-    if (MmapRangeOk(mcPtr->map.length, offset, count)) {
-	return TCL_OK;
-    }
     return MmapError(interp, "RANGE", "range %llu+%llu is outside the %llu"
 	    " bytes of \"%s\"", (unsigned long long) offset,
 	    (unsigned long long) count, (unsigned long long) mcPtr->map.length,
@@ -241,32 +238,22 @@ JudgeFault(
 /*
  *----------------------------------------------------------------------
  *
- * MmapCopyOut, MmapCopyIn --
+ * MmapCopyIn --
  *
- *	Copy between a buffer and [offset, offset+count) of the mapping (a
- *	range the caller has checked), refusing protected pages before
- *	touching anything and catching the fault of a truncated file.
+ *	Copies a buffer into [offset, offset+count) of the mapping (a range
+ *	the caller has checked), refusing protected pages before touching
+ *	anything and catching the fault of a truncated file.  The copies out
+ *	are inline, in access.h.
  *
  * Results:
  *	NULL on success, else a new error-options list (MmapFaultOptions).
  *
  * Side effects:
  *	The copy; after a truncation fault, part of it may have happened.
+ *	The map counts as written, for the sync at close.
  *
  *----------------------------------------------------------------------
  */
-
-Tcl_Obj *
-MmapCopyOut(
-    MmapChannel *mcPtr,
-    uint64_t offset,
-    void *dst,
-    uint64_t count,
-    const char *verb)
-{
-    return GuardedCopy(mcPtr, offset, dst, mcPtr->map.base + offset, count,
-	    MMAP_PAGE_READ, verb);
-}
 
 Tcl_Obj *
 MmapCopyIn(
@@ -276,17 +263,32 @@ MmapCopyIn(
     uint64_t count,
     const char *verb)
 {
-    return GuardedCopy(mcPtr, offset, mcPtr->map.base + offset, src, count,
+    unsigned char *dst = mcPtr->map.base + offset;
+    Tcl_Obj *errorObj = BeginAccess(mcPtr, offset, count,
 	    MMAP_PAGE_READ|MMAP_PAGE_WRITE, verb);
+    uintptr_t addr;
+    MmapFault fault;
+
+    if (errorObj != NULL) {
+	return errorObj;
+    }
+    fault = MmapGuardedCopy(dst, src, count, mcPtr->map.area,
+	    mcPtr->map.areaLength, &addr);
+    if (fault == MMAP_FAULT_NONE) {
+	return NULL;
+    }
+    return MmapCopyFault(mcPtr, offset, dst, src, count, fault, addr, verb);
 }
 
 /*
  * BeginAccess: what every guarded access checks first: the pages allow
  * the access (a refusal touches nothing), and a write marks the map as
- * written, for the sync at close.  NULL, or the error options.
+ * written, for the sync at close.  NULL, or the error options.  The map
+ * keeps no page state until mmap::protect or mmap::lock is used, and then
+ * there is nothing to check.
  */
 
-static Tcl_Obj *
+static inline Tcl_Obj *
 BeginAccess(
     MmapChannel *mcPtr,
     uint64_t offset,
@@ -296,7 +298,8 @@ BeginAccess(
 {
     uint64_t bad;
 
-    if (!MmapMapAccessible(&mcPtr->map, offset, count, pageBits, &bad)) {
+    if (mcPtr->map.pageState != NULL && !MmapMapAccessible(&mcPtr->map,
+	    offset, count, pageBits, &bad)) {
 	return MmapFaultOptions(verb, mcPtr->name, MMAP_FAULT_ACCESS, bad);
     }
     if (pageBits & MMAP_PAGE_WRITE) {
@@ -323,32 +326,41 @@ FaultReport(
 }
 
 /*
- * GuardedCopy: the body of both copies; pageBits is the access the pages
- * at offset must allow (with MMAP_PAGE_WRITE the map counts as written).
+ *----------------------------------------------------------------------
+ *
+ * MmapCopyFault --
+ *
+ *	A guarded copy between dst and src, for [offset, offset+count) of
+ *	the mapping, faulted at addr: judges the fault, running the copy
+ *	again while JudgeFault asks for it.  The slow path of the copies.
+ *
+ * Results:
+ *	NULL when a copy run again succeeded, else a new error-options list.
+ *
+ * Side effects:
+ *	The copies.
+ *
+ *----------------------------------------------------------------------
  */
 
-static Tcl_Obj *
-GuardedCopy(
+Tcl_Obj *
+MmapCopyFault(
     MmapChannel *mcPtr,
     uint64_t offset,
     void *dst,
     const void *src,
     uint64_t count,
-    int pageBits,
+    MmapFault fault,
+    uintptr_t addr,
     const char *verb)
 {
-    Tcl_Obj *errorObj = BeginAccess(mcPtr, offset, count, pageBits, verb);
-    FaultJudge judge = { 0, 0, 0, { 0, 0 }, MMAP_FAULT_NONE, 0 };
-    uintptr_t addr;
-    MmapFault fault;
+    FaultJudge judge;
 
-    if (errorObj != NULL) {
-	return errorObj;
-    }
-    do {
+    memset(&judge, 0, sizeof(judge));
+    while (JudgeFault(mcPtr, fault, offset, count, addr, &judge)) {
 	fault = MmapGuardedCopy(dst, src, count, mcPtr->map.area,
 		mcPtr->map.areaLength, &addr);
-    } while (JudgeFault(mcPtr, fault, offset, count, addr, &judge));
+    }
     return FaultReport(mcPtr, &judge, verb);
 }
 
@@ -382,18 +394,24 @@ MmapGuardedAccess(
 {
     Tcl_Obj *errorObj = BeginAccess(mcPtr, offset, count,
 	    pageBits & ~MMAP_ACCESS_ANYWHERE, verb);
-    FaultJudge judge = { 0, 0, 0, { 0, 0 }, MMAP_FAULT_NONE, 0 };
+    FaultJudge judge;
     uintptr_t addr;
     MmapFault fault;
 
     if (errorObj != NULL) {
 	return errorObj;
     }
+    fault = MmapGuardedCall(proc, clientData, mcPtr->map.area,
+	    mcPtr->map.areaLength, &addr);
+    if (fault == MMAP_FAULT_NONE) {
+	return NULL;
+    }
+    memset(&judge, 0, sizeof(judge));
     judge.anywhere = (pageBits & MMAP_ACCESS_ANYWHERE) != 0;
-    do {
+    while (JudgeFault(mcPtr, fault, offset, count, addr, &judge)) {
 	fault = MmapGuardedCall(proc, clientData, mcPtr->map.area,
 		mcPtr->map.areaLength, &addr);
-    } while (JudgeFault(mcPtr, fault, offset, count, addr, &judge));
+    }
     return FaultReport(mcPtr, &judge, verb);
 }
 
@@ -506,13 +524,16 @@ MmapChannelFailure(
 /*
  *----------------------------------------------------------------------
  *
- * MmapCanAllocate --
+ * MmapProbeAllocation --
  *
- *	Tells whether "bytes" can be allocated now.  Tcl's allocation of
- *	values (byte arrays, strings) panics when memory runs out, so before
- *	making a value whose size the user chose, try the allocation with
- *	attemptckalloc and give it back.  Only large sizes are tried: small
- *	ones are what the rest of Tcl allocates without asking.
+ *	Tells whether "bytes" can be allocated now (MmapCanAllocate, in
+ *	access.h, asks for sizes of MMAP_ALLOC_PROBE_MIN and more).  Tcl's
+ *	allocation of values (byte arrays, strings) panics when memory runs
+ *	out, so before making values whose size the user chose, try an
+ *	allocation of that size and give it back.  The probe goes to malloc,
+ *	where Tcl's allocator takes blocks this large from, so that it can
+ *	also stand for several values together (the records of mmap::pread
+ *	-each) beyond the 4 GiB that Tcl 8.6 allocates at once.
  *
  * Results:
  *	1 if so, else 0.
@@ -524,23 +545,20 @@ MmapChannelFailure(
  */
 
 int
-MmapCanAllocate(
+MmapProbeAllocation(
     uint64_t bytes)
 {
     void *probe;
 
-    if (bytes < MMAP_ALLOC_PROBE_MIN) {
-	return 1;
-    }
-    if (bytes > (uint64_t) UINT_MAX - 64) {
+    if (bytes > (uint64_t) SIZE_MAX - 64) {
 	return 0;
     }
 
     /* A value's header comes on top of its bytes. */
-    probe = attemptckalloc((unsigned) bytes + 64);
+    probe = malloc((size_t) bytes + 64);
     if (probe == NULL) {
 	return 0;
     }
-    ckfree(probe);
+    free(probe);
     return 1;
 }

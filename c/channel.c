@@ -25,17 +25,18 @@
 #include "region.h"
 
 /*
- * The smallest read handed to Tcl after a seek.  Sequential reads double
- * it up to the channel's buffer size, so bulk reads move whole buffers
- * while a seek+read of a few bytes does not copy a large buffer's worth.
- * 256 bytes are four cache lines: a random 64-byte read costs 0.9 us
- * against 1.3 us with 4096 (100k reads over 256 MiB, bench/bench.tcl),
- * since each read touches memory that is not in any cache; the few more
- * calls a long sequential read makes while the chunk doubles up to the
- * buffer size cost nothing measurable.
+ * The least a read hands Tcl after a seek.  How much more is StartRun's
+ * business: what the reads after the previous seek took; sequential reads
+ * then double it up to the channel's buffer size, so bulk reads move
+ * whole buffers while a seek and a short read do not copy a large
+ * buffer's worth.  Each read after a seek touches memory that is in no
+ * cache: random 64-byte reads (100k over 256 MiB, bench/bench.tcl) took
+ * 0.46 us handing out 64 bytes, 0.53 us with 256, 0.75 us with 4096.
+ * Always 64 made random 256-byte reads take 0.92 us against 0.61 us with
+ * 256, for the two more reads they needed: hence StartRun.
  */
 
-#define MIN_READ_CHUNK 256
+#define MIN_READ_CHUNK 64
 
 const char *const mmapSyncNames[] = { "none", "async", "sync", NULL };
 
@@ -68,6 +69,9 @@ static int	PlanOutput(const MmapChannel *mcPtr, uint64_t count,
 static int	SyncAfterOutput(MmapChannel *mcPtr,
 		    const MmapSpan spans[2]);
 static int	ReportFault(MmapChannel *mcPtr, Tcl_Obj *errorObj);
+static inline void	StartRun(MmapChannel *mcPtr, uint64_t bufSize);
+static uint64_t	ReadFault(MmapChannel *mcPtr, char *buf, uint64_t count,
+		    Tcl_Obj *errorObj, int *errorCodePtr);
 static Tcl_Obj *	SeekErrorOptions(const MmapChannel *mcPtr);
 static int	CopyInProgress(MmapChannel *mcPtr);
 
@@ -117,7 +121,7 @@ MmapChannelAlloc(void)
     mcPtr->map.fd = -1;
     mcPtr->cyclic = 1;
     mcPtr->syncMode = MMAP_SYNC_ASYNC;
-    mcPtr->readChunk = MIN_READ_CHUNK;
+    mcPtr->readChunk = mcPtr->firstChunk = MIN_READ_CHUNK;
     return mcPtr;
 }
 
@@ -185,7 +189,9 @@ MmapChannelGet(
     Tcl_Channel chan;
     int mode;
 
-    chan = Tcl_GetChannel(interp, Tcl_GetString(nameObj), &mode);
+    /* A name has its string already: no call to ask for it. */
+    chan = Tcl_GetChannel(interp, (nameObj->bytes != NULL) ? nameObj->bytes
+	    : Tcl_GetString(nameObj), &mode);
     if (chan == NULL) {
 	return MmapNoChannel(interp, nameObj);
     }
@@ -234,7 +240,7 @@ MmapInputProc(
 	return 0;
     }
     if (mcPtr->position != mcPtr->lastReadEnd) {
-	mcPtr->readChunk = MIN_READ_CHUNK;
+	StartRun(mcPtr, (uint64_t) bufSize);
     }
     /*
      * In non-blocking mode Tcl takes a read shorter than it asked for as
@@ -248,32 +254,25 @@ MmapInputProc(
     /*
      * Hand out what lies before a protected page; only a read that starts
      * in one is an error, so that read-ahead does not fail a read whose
-     * own bytes are all accessible.
+     * own bytes are all accessible.  The copy then need not check again.
      */
 
-    if (!MmapMapAccessible(&mcPtr->map, mcPtr->position, count,
-	    MMAP_PAGE_READ, &bad) && bad > mcPtr->position) {
+    if (mcPtr->map.pageState != NULL && !MmapMapAccessible(&mcPtr->map,
+	    mcPtr->position, count, MMAP_PAGE_READ, &bad)) {
+	if (bad == mcPtr->position) {
+	    *errorCodePtr = ReportFault(mcPtr, MmapFaultOptions("reading",
+		    mcPtr->name, MMAP_FAULT_ACCESS, bad));
+	    return -1;
+	}
 	count = bad - mcPtr->position;
     }
-    errorObj = MmapCopyOut(mcPtr, mcPtr->position, buf, count, "reading");
+    errorObj = MmapCopyOutChecked(mcPtr, mcPtr->position, buf, count,
+	    "reading");
     if (errorObj != NULL) {
-	/*
-	 * Likewise before a page lost to truncation or an I/O error: the
-	 * read-ahead may have run into it, but the bytes before it exist.
-	 */
-
-	if (MmapFaultInfo(errorObj, &bad) != MMAP_FAULT_NONE
-		&& bad > mcPtr->position && bad - mcPtr->position < count) {
-	    Tcl_IncrRefCount(errorObj);
-	    Tcl_DecrRefCount(errorObj);
-	    count = bad - mcPtr->position;
-	    errorObj = MmapCopyOut(mcPtr, mcPtr->position, buf, count,
-		    "reading");
+	count = ReadFault(mcPtr, buf, count, errorObj, errorCodePtr);
+	if (count == 0) {
+	    return -1;
 	}
-    }
-    if (errorObj != NULL) {
-	*errorCodePtr = ReportFault(mcPtr, errorObj);
-	return -1;
     }
     mcPtr->position += count;
     mcPtr->lastReadEnd = mcPtr->position;
@@ -281,6 +280,72 @@ MmapInputProc(
 	mcPtr->readChunk *= 2;
     }
     return (int) count;
+}
+
+/*
+ * StartRun: a read that does not follow the previous one (a seek, or a
+ * write, came between) starts a run of reads.  Its first read hands out
+ * what the previous run handed: all of it when that run made more than one
+ * read, so that records read at random soon take one read each; an eighth
+ * less when it made one, so that after a run of large reads (a scan) small
+ * ones soon stop copying more than they use.  At least MIN_READ_CHUNK, at
+ * most a buffer.  Each read of a run doubles readChunk, so what the run
+ * handed is told by readChunk against firstChunk: twice it after one read,
+ * firstChunk (2**n - 1) after n.
+ */
+
+static inline void
+StartRun(
+    MmapChannel *mcPtr,
+    uint64_t bufSize)
+{
+    uint64_t first = mcPtr->firstChunk, next = mcPtr->readChunk;
+
+    if (next > 2 * first) {
+	first = next - first;
+    } else if (next == 2 * first) {
+	first -= first / 8;
+    }
+    if (first > bufSize) {
+	first = bufSize;
+    }
+    if (first < MIN_READ_CHUNK) {
+	first = MIN_READ_CHUNK;
+    }
+    mcPtr->firstChunk = mcPtr->readChunk = first;
+}
+
+/*
+ * ReadFault: the input proc's copy of count bytes at the position faulted
+ * (errorObj).  Like a protected page, a page lost to truncation or an I/O
+ * error ends the read before it: the read-ahead may have run into it, but
+ * the bytes before it exist.  Returns how many bytes are now copied, or 0
+ * with *errorCodePtr set and the fault reported.
+ */
+
+static uint64_t
+ReadFault(
+    MmapChannel *mcPtr,
+    char *buf,
+    uint64_t count,
+    Tcl_Obj *errorObj,
+    int *errorCodePtr)
+{
+    uint64_t bad;
+
+    if (MmapFaultInfo(errorObj, &bad) != MMAP_FAULT_NONE
+	    && bad > mcPtr->position && bad - mcPtr->position < count) {
+	Tcl_IncrRefCount(errorObj);
+	Tcl_DecrRefCount(errorObj);
+	count = bad - mcPtr->position;
+	errorObj = MmapCopyOutChecked(mcPtr, mcPtr->position, buf, count,
+		"reading");
+	if (errorObj == NULL) {
+	    return count;
+	}
+    }
+    *errorCodePtr = ReportFault(mcPtr, errorObj);
+    return 0;
 }
 
 /*
@@ -520,6 +585,12 @@ MmapWideSeekProc(
     uint64_t newPosition;
     int err;
 
+    /* The common case first: to a position inside the map, from 0. */
+    if (mode == SEEK_SET && offset >= 0
+	    && (uint64_t) offset <= mcPtr->map.length) {
+	mcPtr->position = (uint64_t) offset;
+	return offset;
+    }
     err = MmapPlanSeek(mcPtr->map.length, mcPtr->position, offset, mode,
 	    &newPosition);
     if (err != 0) {

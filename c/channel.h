@@ -33,6 +33,7 @@ typedef struct MmapChannel {
     int watchMask;		/* Events fileevent wants. */
     Tcl_TimerToken timer;	/* Fires those events; NULL when idle. */
     uint64_t readChunk;		/* Bytes the next sequential read hands. */
+    uint64_t firstChunk;	/* What the first read of this run handed. */
     int nonBlocking;		/* -blocking 0: reads fill Tcl's buffer. */
     uint64_t lastReadEnd;	/* Position after the previous read. */
     char name[32];		/* "mmapN". */

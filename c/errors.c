@@ -2,8 +2,9 @@
  * errors.c --
  *
  *	Error reporting shared by the commands and the channel driver (see
- *	errors.h), and the one parser of sizes and offsets, so that every
- *	command refuses a bad number in the same words.
+ *	errors.h), and the refusals of the one parser of sizes and offsets
+ *	(MmapGetSize, inline in errors.h), so that every command refuses a
+ *	bad number in the same words.
  */
 
 #include <errno.h>
@@ -235,33 +236,30 @@ MmapSetFromOptions(
 /*
  *----------------------------------------------------------------------
  *
- * MmapGetSize --
+ * MmapBadSize --
  *
- *	Parses an offset, length or count: a Tcl integer that must be
- *	non-negative (positive when "positive" is set) and fit 64 bits.
+ *	The refusals of MmapGetSize (errors.h), out of its way.
  *
  * Results:
- *	TCL_OK with *valuePtr set, or TCL_ERROR with Tcl's own message for
- *	a non-integer ("expected integer but got ...") and {MMAP RANGE}
- *	'bad <what> "-1": must be a non-negative integer' otherwise.
+ *	TCL_ERROR: Tcl's own error when "code" says the value was no
+ *	integer, else the refusal of "value".
  *
  * Side effects:
- *	None beyond the error.
+ *	Sets the error.
  *
  *----------------------------------------------------------------------
  */
 
 int
-MmapGetSize(
+MmapBadSize(
     Tcl_Interp *interp,
     Tcl_Obj *objPtr,
     const char *what,
     int positive,
-    uint64_t *valuePtr)
+    int code,
+    Tcl_WideInt value)
 {
-    Tcl_WideInt value;
-
-    if (Tcl_GetWideIntFromObj(interp, objPtr, &value) != TCL_OK) {
+    if (code != TCL_OK) {
 	return TCL_ERROR;
     }
 
@@ -277,13 +275,9 @@ MmapGetSize(
 		"integer value too large to represent", NULL);
 	return TCL_ERROR;
     }
-    if (value < 0 || (positive && value == 0)) {
-	return MmapError(interp, "RANGE", "bad %s \"%s\": must be a %s integer",
-		what, Tcl_GetString(objPtr),
-		positive ? "positive" : "non-negative");
-    }
-    *valuePtr = (uint64_t) value;
-    return TCL_OK;
+    return MmapError(interp, "RANGE", "bad %s \"%s\": must be a %s integer",
+	    what, Tcl_GetString(objPtr),
+	    positive ? "positive" : "non-negative");
 }
 
 /*

@@ -40,17 +40,24 @@ typedef struct GuardState {
     sigjmp_buf env;		/* Where the handler jumps back to. */
 } GuardState;
 
-static __thread GuardState guardState;
-
 /*
- * How many threads are inside a guarded operation.  The handler looks at
- * its thread's GuardState only when this is non-zero: in a library loaded
- * with dlopen, the first touch of a thread-local variable may allocate,
- * which must not happen in a signal handler on a thread that never armed
- * (one that crashed inside malloc, say, would then deadlock, not die).
+ * Each thread's record lives in thread-local storage of the ordinary
+ * (dynamic) model, which glibc allocates for a library loaded with dlopen
+ * on the thread's first touch and frees when the thread exits.  The
+ * handler must not make that first touch (an allocation in a signal
+ * handler, on a thread that may have crashed inside malloc, would
+ * deadlock instead of dying), so it reaches the record only through a
+ * pointer in initial-exec storage: one load at a fixed offset from the
+ * thread pointer, which never allocates, and NULL on a thread that has
+ * never armed.  A guarded operation sets it the first time (GetState).
+ * The handler runs on the thread it interrupts, so arming needs no atomic
+ * instruction either, and the common path makes no call to
+ * __tls_get_addr.
  */
 
-static int armedCount = 0;
+static __thread GuardState guardState;
+static __thread GuardState *guardStatePtr
+	__attribute__((tls_model("initial-exec")));
 
 static struct sigaction previousBus;
 static struct sigaction previousSegv;
@@ -61,6 +68,12 @@ static void	GuardHandler(int sig, siginfo_t *info, void *context);
 static void	RestoreFaultMask(void *context);
 static void	InstallHandlers(void);
 static void	PassOn(int sig, siginfo_t *info, void *context);
+static inline GuardState *	GetState(void);
+static void	CopyInPieces(void *dst, const void *src, size_t count)
+		    __attribute__((noinline));
+
+/* The largest piece CopyInPieces hands memcpy. */
+#define COPY_PIECE ((size_t) 16 << 20)
 
 /*
  *----------------------------------------------------------------------
@@ -124,15 +137,10 @@ GuardHandler(
     siginfo_t *info,
     void *context)
 {
-    GuardState *statePtr;
+    GuardState *statePtr = guardStatePtr;
     uintptr_t addr = (uintptr_t) info->si_addr;
 
-    if (__atomic_load_n(&armedCount, __ATOMIC_SEQ_CST) == 0) {
-	PassOn(sig, info, context);
-	return;
-    }
-    statePtr = &guardState;
-    if (statePtr->armed && info->si_code > 0
+    if (statePtr != NULL && statePtr->armed && info->si_code > 0
 	    && addr >= statePtr->start && addr < statePtr->end) {
 	statePtr->armed = 0;
 	statePtr->faultAddr = addr;
@@ -249,6 +257,24 @@ PassOn(
 }
 
 /*
+ * GetState --
+ *
+ *	The calling thread's record, with the handler's pointer to it set.
+ */
+
+static inline GuardState *
+GetState(void)
+{
+    GuardState *statePtr = guardStatePtr;
+
+    if (statePtr == NULL) {
+	statePtr = &guardState;
+	guardStatePtr = statePtr;
+    }
+    return statePtr;
+}
+
+/*
  * GUARDED --
  *
  *	Runs "statement" with the calling thread's guard armed over
@@ -256,28 +282,30 @@ PassOn(
  *	enclosing function if the handler jumps back.  A macro, not a
  *	function: sigsetjmp must run in the frame that is still live when
  *	the handler jumps, and the copy path should not pay for an indirect
- *	call.
+ *	call.  statePtr is read again after sigsetjmp, so that no register
+ *	copy of it lives across the jump.  The signal fences keep the
+ *	compiler from moving the stores that arm and disarm across the
+ *	statement; the handler runs on this thread, so no ordering between
+ *	processors is needed.
  */
 
 #define GUARDED(rangeStart, rangeLength, faultAddrPtr, statement) do {	\
-    GuardState *statePtr = &guardState;					\
+    GuardState *statePtr = GetState();					\
     int sig;								\
 									\
     statePtr->start = (uintptr_t) (rangeStart);				\
     statePtr->end = (uintptr_t) (rangeStart) + (rangeLength);		\
     sig = sigsetjmp(statePtr->env, 0);					\
+    statePtr = guardStatePtr;						\
     if (sig != 0) {							\
-	__atomic_sub_fetch(&armedCount, 1, __ATOMIC_SEQ_CST);		\
 	*(faultAddrPtr) = statePtr->faultAddr;				\
 	return (sig == SIGBUS) ? MMAP_FAULT_BUS : MMAP_FAULT_ACCESS;	\
     }									\
-    __atomic_add_fetch(&armedCount, 1, __ATOMIC_SEQ_CST);		\
     statePtr->armed = 1;						\
     __atomic_signal_fence(__ATOMIC_SEQ_CST);				\
     statement;								\
     __atomic_signal_fence(__ATOMIC_SEQ_CST);				\
     statePtr->armed = 0;						\
-    __atomic_sub_fetch(&armedCount, 1, __ATOMIC_SEQ_CST);		\
 } while (0)
 
 /*
@@ -338,6 +366,41 @@ MmapGuardedCopy(
     uintptr_t *faultAddrPtr)
 {
     GUARDED(rangeStart, rangeLength, faultAddrPtr,
-	    memcpy(dst, src, count));
+	    if (count <= COPY_PIECE) {
+		memcpy(dst, src, count);
+	    } else {
+		CopyInPieces(dst, src, count);
+	    });
     return MMAP_FAULT_NONE;
+}
+
+/*
+ * CopyInPieces: memcpy, at most COPY_PIECE bytes a call.  glibc's memcpy
+ * (2.36, x86-64) takes a non-temporal path for copies above a threshold
+ * derived from the cache size (ld.so --list-diagnostics:
+ * non_temporal_threshold), which the audit of issue 15 measured 2.3 to
+ * 2.7 times slower when source and destination differ in their offset
+ * within a page, as a Tcl value's bytes always do (they follow its
+ * header): there a 256 MiB pread went from 170 to 75 ms in 16 MiB pieces.
+ * Pieces that size stay below the threshold on the machines measured and
+ * cost no more a byte; where the threshold is higher (127 MiB on an EPYC
+ * virtual machine) neither way was faster.
+ */
+
+static void
+CopyInPieces(
+    void *dst,
+    const void *src,
+    size_t count)
+{
+    unsigned char *to = dst;
+    const unsigned char *from = src;
+
+    while (count > COPY_PIECE) {
+	memcpy(to, from, COPY_PIECE);
+	to += COPY_PIECE;
+	from += COPY_PIECE;
+	count -= COPY_PIECE;
+    }
+    memcpy(to, from, count);
 }

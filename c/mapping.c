@@ -19,6 +19,7 @@
 #include "mapping.h"
 #include "region.h"
 
+static unsigned	PageShift(void);
 static uint64_t	PageCount(uint64_t bytes);
 static int	EnsurePageState(MmapMap *mapPtr);
 static int	Remap(MmapMap *mapPtr, uint64_t newLength);
@@ -51,6 +52,21 @@ MmapPageSize(void)
 	pageSize = (uint64_t) sysconf(_SC_PAGESIZE);
     }
     return pageSize;
+}
+
+/*
+ * PageShift: log2 of the page size, a power of two.
+ */
+
+static unsigned
+PageShift(void)
+{
+    static unsigned shift = 0;
+
+    if (shift == 0) {
+	shift = (unsigned) __builtin_ctzll(MmapPageSize());
+    }
+    return shift;
 }
 
 static uint64_t
@@ -442,20 +458,28 @@ MmapMapAccessible(
     int pageBits,
     uint64_t *firstBadPtr)
 {
-    uint64_t start, span, page, pageSize = MmapPageSize();
+    uint64_t page, last, first = mapPtr->delta + offset;
 
     if (mapPtr->pageState == NULL || count == 0) {
 	return 1;
     }
-    if (PageRange(mapPtr, offset, count, &start, &span) != 0) {
+    if (offset > mapPtr->length || count > mapPtr->length - offset) {
 	return 1;		/* Bounds are the caller's check. */
     }
-    for (page = start / pageSize; page < (start + span) / pageSize; page++) {
-	if ((mapPtr->pageState[page] & pageBits) != pageBits) {
-	    uint64_t bad = page * pageSize;
 
-	    *firstBadPtr = (bad > mapPtr->delta + offset)
-		    ? bad - mapPtr->delta : offset;
+    /*
+     * Every read and write through the channel asks this once a page is
+     * protected anywhere in the map: shifts, not 64-bit divisions, which
+     * cost more than the rest of the loop for a short access.
+     */
+
+    page = first >> PageShift();
+    last = (first + count - 1) >> PageShift();
+    for (; page <= last; page++) {
+	if ((mapPtr->pageState[page] & pageBits) != pageBits) {
+	    uint64_t bad = page << PageShift();
+
+	    *firstBadPtr = (bad > first) ? bad - mapPtr->delta : offset;
 	    return 0;
 	}
     }
