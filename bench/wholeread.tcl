@@ -25,19 +25,7 @@ if {![info exists env(TCLLIBPATH)]} {
 }
 package require mmap
 
-# Clocks: as bench.tcl's ::bench::Clocks, {wall cpu} in seconds.
-
-proc Clocks {} {
-    set wall [expr {[clock microseconds] / 1e6}]
-    if {[catch {
-	set f [open /proc/thread-self/schedstat]
-	set ns [lindex [read $f] 0]
-	close $f
-    }]} {
-	return [list $wall $wall]
-    }
-    list $wall [expr {$ns / 1e9}]
-}
+source [file join [file dirname [file normalize [info script]]] clocks.tcl]
 
 proc ReadAll {mode path} {
     set f [open $path rb]
@@ -60,9 +48,9 @@ if {$mode ni {file mmap} || ![string is integer -strict $reps] || $reps < 1} {
 set cpu {}
 set wall {}
 for {set i -1} {$i < $reps} {incr i} {
-    lassign [Clocks] wallStart cpuStart
+    lassign [::bench::Clocks] wallStart cpuStart
     ReadAll $mode $path
-    lassign [Clocks] wallEnd cpuEnd
+    lassign [::bench::Clocks] wallEnd cpuEnd
     if {$i >= 0} {
 	lappend cpu [expr {$cpuEnd - $cpuStart}]
 	lappend wall [expr {$wallEnd - $wallStart}]

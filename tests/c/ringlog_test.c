@@ -42,18 +42,8 @@
 #include "ringlog.h"
 #include "internal.h"
 #include "check.h"
+#include "ringtest.h"
 
-static char dir[256];
-
-static char *
-Path(
-    const char *name)
-{
-    static char buf[512];
-
-    snprintf(buf, sizeof(buf), "%s/%s", dir, name);
-    return buf;
-}
 
 static void
 Patch(
@@ -162,22 +152,6 @@ ReadAll(
 	    &err);
 }
 
-static uint64_t
-Append1(
-    MmapRinglog *logPtr,
-    const char *text)
-{
-    MmapRinglogMessage msg;
-    MmapRinglogError err;
-    uint64_t seq = 0;
-
-    msg.bytes = text;
-    msg.length = strlen(text);
-    if (MmapRinglogAppend(logPtr, 1, &msg, &seq, &err) != 0) {
-	return 0;
-    }
-    return seq;
-}
 
 static void
 TestCrc(void)

@@ -31,18 +31,8 @@
 #include <unistd.h>
 #include "ringlog.h"
 #include "check.h"
+#include "ringtest.h"
 
-static char dir[256];
-
-static char *
-Path(
-    const char *name)
-{
-    static char buf[512];
-
-    snprintf(buf, sizeof(buf), "%s/%s", dir, name);
-    return buf;
-}
 
 static double
 Now(void)
@@ -78,22 +68,6 @@ NewLog(
     return MmapRinglogOpen(Path(name), readOnly, &err);
 }
 
-static uint64_t
-Append1(
-    MmapRinglog *logPtr,
-    const char *text)
-{
-    MmapRinglogMessage msg;
-    MmapRinglogError err;
-    uint64_t seq = 0;
-
-    msg.bytes = text;
-    msg.length = strlen(text);
-    if (MmapRinglogAppend(logPtr, 1, &msg, &seq, &err) != 0) {
-	return 0;
-    }
-    return seq;
-}
 
 static uint64_t
 Waiters(
