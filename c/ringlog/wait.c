@@ -73,6 +73,7 @@ typedef struct WaitCall {
     MmapRinglogError *errPtr;
 } WaitCall;
 
+static int	Check(WaitCall *callPtr, int registering);
 static void	CheckProc(void *clientData);
 static void	MarkProc(void *clientData);
 static long	Futex(uint32_t *wordPtr, int op, uint32_t value,
@@ -138,17 +139,8 @@ MmapRinglogWait(
 
     for (;;) {
 	/* Look first: most calls find records and never register. */
-	call.registering = 0;
-	if (RlGuarded(logPtr, CheckProc, &call, errPtr) != MMAP_RINGLOG_OK
-		|| errPtr->status != MMAP_RINGLOG_OK) {
-	    status = errPtr->status;
-	    break;
-	}
-	if (call.replaced) {
-	    status = MMAP_RINGLOG_REPLACED;
-	    break;
-	}
-	if (call.ready) {
+	status = Check(&call, 0);
+	if (status != MMAP_RINGLOG_OK || call.ready) {
 	    break;
 	}
 	if (waiterPtr != NULL
@@ -171,33 +163,24 @@ MmapRinglogWait(
 	    status = RlPosixError(errPtr, err, "wait");
 	    break;
 	}
-	call.registering = 1;
-	if (RlGuarded(logPtr, CheckProc, &call, errPtr) != MMAP_RINGLOG_OK
-		|| errPtr->status != MMAP_RINGLOG_OK) {
-	    /* The page is gone: the registration went with it. */
-	    RlRangeLock(fd, F_UNLCK, RL_WAIT_OFFSET, 0);
-	    status = errPtr->status;
-	    break;
-	}
+	status = Check(&call, 1);
 	got = 0;
-	if (!call.ready && !call.replaced && (waiterPtr == NULL
+	if (status == MMAP_RINGLOG_OK && !call.ready && (waiterPtr == NULL
 		|| !__atomic_load_n(&waiterPtr->stop, __ATOMIC_ACQUIRE))) {
 	    got = Futex(&logPtr->hdrPtr->wait.wake, FUTEX_WAIT_BITSET,
 		    call.wake, (timeoutMs >= 0) ? &deadline : NULL);
 	}
 	err = (got < 0) ? errno : 0;
-	call.registering = -1;
-	RlGuarded(logPtr, CheckProc, &call, errPtr);
+	if (status != MMAP_RINGLOG_FAULT) {
+	    /* Registered (a fault took the page and the count with it). */
+	    int after = Check(&call, -1);
+
+	    if (status == MMAP_RINGLOG_OK) {
+		status = after;
+	    }
+	}
 	RlRangeLock(fd, F_UNLCK, RL_WAIT_OFFSET, 0);
-	if (errPtr->status != MMAP_RINGLOG_OK) {
-	    status = errPtr->status;
-	    break;
-	}
-	if (call.replaced) {
-	    status = MMAP_RINGLOG_REPLACED;
-	    break;
-	}
-	if (call.ready) {
+	if (status != MMAP_RINGLOG_OK || call.ready) {
 	    break;
 	}
 	if (err == ETIMEDOUT) {
@@ -232,6 +215,29 @@ MmapRinglogWait(
 	errPtr->status = (MmapRinglogStatus) status;
     }
     return status;
+}
+
+/*
+ * Check --
+ *	Runs CheckProc under the guard, registering (+1), unregistering
+ *	(-1) or neither (0).  MMAP_RINGLOG_OK (then callPtr->ready says
+ *	whether records are there), REPLACED, or the failure (CORRUPT,
+ *	FAULT) in *errPtr.
+ */
+
+static int
+Check(
+    WaitCall *callPtr,
+    int registering)
+{
+    MmapRinglogError *errPtr = callPtr->errPtr;
+
+    callPtr->registering = registering;
+    if (RlGuarded(callPtr->logPtr, CheckProc, callPtr, errPtr)
+	    != MMAP_RINGLOG_OK || errPtr->status != MMAP_RINGLOG_OK) {
+	return errPtr->status;
+    }
+    return callPtr->replaced ? MMAP_RINGLOG_REPLACED : MMAP_RINGLOG_OK;
 }
 
 /*

@@ -1312,22 +1312,14 @@ main(
     int argc,
     char **argv)
 {
-    char cmd[600];
-
     if (argc == 3 && strcmp(argv[1], "poison") == 0) {
 	return Poison(argv[2]);
     }
     if (argc == 3 && strcmp(argv[1], "v1") == 0) {
 	return Downgrade(argv[2]);
     }
-    if (argc > 1) {
-	snprintf(dir, sizeof(dir), "%s", argv[1]);
-    } else {
-	strcpy(dir, "/tmp/ringlog_testXXXXXX");
-	if (mkdtemp(dir) == NULL) {
-	    perror("mkdtemp");
-	    return 2;
-	}
+    if (ScratchBegin(argc, argv, "/tmp/ringlog_testXXXXXX") != 0) {
+	return 2;
     }
     TestCrc();
     TestCreateOpen();
@@ -1345,11 +1337,6 @@ main(
     TestLockLostPage();
     TestVersion1();
     GotReset();
-    if (argc <= 1) {
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0) {
-	    fprintf(stderr, "could not remove %s\n", dir);
-	}
-    }
+    ScratchEnd(argc);
     return Report();
 }

@@ -517,16 +517,8 @@ main(
     int argc,
     char **argv)
 {
-    char cmd[600];
-
-    if (argc > 1) {
-	snprintf(dir, sizeof(dir), "%s", argv[1]);
-    } else {
-	strcpy(dir, "/tmp/ringqueue_testXXXXXX");
-	if (mkdtemp(dir) == NULL) {
-	    perror("mkdtemp");
-	    return 2;
-	}
+    if (ScratchBegin(argc, argv, "/tmp/ringqueue_testXXXXXX") != 0) {
+	return 2;
     }
     TestTimeouts();
     TestWakeThread();
@@ -536,11 +528,6 @@ main(
     TestDeadWaiter();
     TestNamed();
     TestMarks();
-    if (argc <= 1) {
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0) {
-	    fprintf(stderr, "could not remove %s\n", dir);
-	}
-    }
+    ScratchEnd(argc);
     return Report();
 }

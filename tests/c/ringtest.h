@@ -11,6 +11,7 @@
 #define MMAP_TEST_RINGTEST_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "ringlog.h"
 
@@ -25,6 +26,45 @@ Path(
 
     snprintf(buf, sizeof(buf), "%s/%s", dir, name);
     return buf;
+}
+
+/*
+ * ScratchBegin, ScratchEnd --
+ *	main's first and last steps: the scratch directory is argv[1], or a
+ *	new one made from template ("/tmp/nameXXXXXX"), which ScratchEnd
+ *	removes.  ScratchBegin returns 0, or 2 when none can be made.
+ */
+
+static int
+ScratchBegin(
+    int argc,
+    char **argv,
+    const char *template)
+{
+    if (argc > 1) {
+	snprintf(dir, sizeof(dir), "%s", argv[1]);
+    } else {
+	snprintf(dir, sizeof(dir), "%s", template);
+	if (mkdtemp(dir) == NULL) {
+	    perror("mkdtemp");
+	    return 2;
+	}
+    }
+    return 0;
+}
+
+static void
+ScratchEnd(
+    int argc)
+{
+    char cmd[600];
+
+    if (argc <= 1) {
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0) {
+	    fprintf(stderr, "could not remove %s\n", dir);
+	}
+    }
 }
 
 /* Appends text as one message: its sequence number, 0 on failure. */
